@@ -1,0 +1,63 @@
+# Tributary: every target prepares the same environment (see plugins/tributary/environment.py):
+# WAREHOUSE_URL if set, else an embedded Postgres under .local/; LAKE_URL if set, else .local/lake.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CLI := $(PY) -m tributary.cli
+DAG ?=
+CONF ?=
+DATE ?=
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test airflow docs run dbt manifest bench lint stop clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found. Tributary needs Python 3.11: install it or run make PYTHON=/path/to/python3.11" >&2; exit 2; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "error: Tributary needs Python 3.11, and $(PYTHON) is " + sys.version.split()[0] + ": run make PYTHON=/path/to/python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the pinned requirements (once)
+
+demo: setup  ## run every pipeline end to end on the bundled sample data
+	$(CLI) demo
+
+test: setup  ## the whole suite: DAG integrity, unit, integration, dbt build and unit tests
+	$(CLI) test $(PYTEST_ARGS)
+
+airflow: setup  ## Airflow 3 standalone: UI on localhost:8080, scheduler, DAG processor, triggerer
+	$(CLI) airflow
+
+docs: setup  ## generate the dbt docs site and serve it on localhost:8081
+	$(CLI) docs
+
+run: setup  ## one DAG run: make run DAG=<dag_id> CONF='<json>' [DATE=YYYY-MM-DD]
+	@test -n "$(DAG)" || { echo "usage: make run DAG=<dag_id> [CONF='<json>'] [DATE=YYYY-MM-DD]" >&2; exit 2; }
+	$(CLI) run --dag '$(DAG)' --conf '$(CONF)' --date '$(DATE)'
+
+dbt: setup  ## dbt with the project's profile: make dbt ARGS='build --select polio'
+	$(CLI) dbt $(ARGS)
+
+manifest: setup  ## dbt parse: rebuild the manifest cosmos renders DAGs from
+	$(CLI) manifest
+
+bench: setup  ## run every benchmark in bench/ and rewrite bench/RESULTS.md
+	$(CLI) bench
+
+lint: setup  ## ruff on the Python code
+	$(VENV)/bin/ruff check plugins dags tests bench include
+
+stop:  ## stop the embedded Postgres
+	@test -x $(PY) && $(CLI) stop || true
+
+clean: stop  ## remove .venv, .local and build output
+	rm -rf $(VENV) .local dbt/target dbt/logs

@@ -1,0 +1,1 @@
+"""Tributary: the Python package behind the DAGs (hooks, operators, domain logic, HTTP API)."""

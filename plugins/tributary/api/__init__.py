@@ -1,0 +1,1 @@
+"""Tributary's HTTP API: one FastAPI app, one router per domain."""

@@ -1,0 +1,186 @@
+"""`python -m tributary.cli <command>`: what the Makefile targets run.
+
+Every command first prepares the environment (warehouse, Airflow settings, dbt profile; see
+`tributary.environment`), so all of them honour `WAREHOUSE_URL` and `LAKE_URL` the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tributary import environment, settings
+
+
+def _dbt(args: list[str], *, check: bool = True) -> int:
+    exe = Path(sys.executable).with_name("dbt")
+    cmd = [str(exe), *args, "--project-dir", str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR)]
+    code = subprocess.call(cmd, cwd=settings.DBT_DIR)
+    if check and code:
+        raise SystemExit(f"dbt {' '.join(args)} failed (exit {code})")
+    return code
+
+
+def build_manifest(force: bool = False) -> Path:
+    """`dbt parse` when any project file is newer than the manifest cosmos renders from."""
+    manifest = settings.DBT_MANIFEST
+    if manifest.exists() and not force:
+        built = manifest.stat().st_mtime
+        sources = [p for p in settings.DBT_DIR.rglob("*") if p.is_file()
+                   and "target" not in p.parts and "logs" not in p.parts]
+        if all(p.stat().st_mtime <= built for p in sources):
+            return manifest
+    _dbt(["parse", "--quiet"])
+    return manifest
+
+
+def create_raw_tables() -> None:
+    from tributary import warehouse  # noqa: PLC0415
+
+    with warehouse.transaction() as conn:
+        warehouse.create_raw_tables(conn)
+
+
+def cmd_env(_: argparse.Namespace) -> int:
+    env = environment.prepare(migrate=False)
+    for key in ("WAREHOUSE_URL", "LAKE_URL", "AIRFLOW_HOME", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+        print(f"{key}={environment.redact(env[key])}")
+    return 0
+
+
+def cmd_manifest(_: argparse.Namespace) -> int:
+    environment.prepare(migrate=False)
+    print(build_manifest(force=True))
+    return 0
+
+
+def cmd_dbt(ns: argparse.Namespace) -> int:
+    environment.prepare(migrate=False)
+    create_raw_tables()
+    return _dbt(ns.args, check=False)
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    environment.prepare()
+    build_manifest()
+    create_raw_tables()
+    from tributary.dag_runner import run_dag  # noqa: PLC0415  (imports Airflow)
+
+    conf = json.loads(ns.conf) if ns.conf else {}
+    day = dt.date.fromisoformat(ns.date) if ns.date else None
+    try:
+        outcome = run_dag(ns.dag, conf, day=day)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    print(outcome.table())
+    return 0 if outcome.ok else 1
+
+
+def cmd_airflow(ns: argparse.Namespace) -> int:
+    env = environment.prepare()
+    build_manifest()
+    create_raw_tables()
+    home = Path(env["AIRFLOW_HOME"])
+    password_file = home / "simple_auth_manager_passwords.json.generated"
+    os.environ.update({
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file),
+        "AIRFLOW__API__PORT": str(ns.port),
+        "AIRFLOW__API__BASE_URL": f"http://localhost:{ns.port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{ns.port}/execution/",
+        "AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(
+            {"tributary": {"dir": str(settings.DBT_DIR / "target"), "name": "Tributary dbt docs"}}
+        ),
+    })
+    print(f"Airflow UI on http://localhost:{ns.port}  (user admin; password in {password_file})")
+    os.execv(sys.executable, [sys.executable, "-m", "airflow", "standalone"])
+
+
+def cmd_docs(ns: argparse.Namespace) -> int:
+    environment.prepare(migrate=False)
+    create_raw_tables()
+    _dbt(["docs", "generate"])
+    _dbt(["docs", "generate", "--static"])
+    print(f"dbt docs written to {settings.DBT_DIR / 'target' / 'static_index.html'}")
+    if ns.no_serve:
+        return 0
+    return _dbt(["docs", "serve", "--port", str(ns.port), "--no-browser"], check=False)
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    environment.prepare()
+    build_manifest()
+    create_raw_tables()
+    from tributary import demo  # noqa: PLC0415
+
+    return demo.main()
+
+
+def cmd_test(ns: argparse.Namespace) -> int:
+    environment.prepare(migrate=False)
+    build_manifest()
+    return subprocess.call([sys.executable, "-m", "pytest", *ns.args], cwd=settings.REPO_ROOT)
+
+
+def cmd_bench(ns: argparse.Namespace) -> int:
+    environment.prepare()
+    build_manifest()
+    create_raw_tables()
+    from tributary import benchmark  # noqa: PLC0415
+
+    return benchmark.main(ns.only)
+
+
+def cmd_stop(_: argparse.Namespace) -> int:
+    from tributary import local_postgres  # noqa: PLC0415
+
+    stopped = local_postgres.stop(settings.LOCAL_DIR / "pg")
+    print("embedded Postgres stopped" if stopped else "embedded Postgres was not running")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tributary", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("env", help="prepare the environment and print where things are").set_defaults(fn=cmd_env)
+    sub.add_parser("manifest", help="dbt parse: the manifest cosmos renders").set_defaults(fn=cmd_manifest)
+    p = sub.add_parser("dbt", help="dbt with the project's profile")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=cmd_dbt)
+    p = sub.add_parser("run", help="run one DAG run in-process and print task states")
+    p.add_argument("--dag", required=True)
+    p.add_argument("--conf", default="")
+    p.add_argument("--date", default="", help="YYYY-MM-DD: the day a daily DAG processes")
+    p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("airflow", help="Airflow standalone with the web UI")
+    p.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
+    p.set_defaults(fn=cmd_airflow)
+    p = sub.add_parser("docs", help="generate and serve the dbt docs site")
+    p.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", 8081)))
+    p.add_argument("--no-serve", action="store_true")
+    p.set_defaults(fn=cmd_docs)
+    sub.add_parser("demo", help="run every pipeline on the bundled sample data").set_defaults(fn=cmd_demo)
+    p = sub.add_parser("test", help="the whole test suite (pytest)")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=cmd_test)
+    p = sub.add_parser("bench", help="run the benchmarks and rewrite bench/RESULTS.md")
+    p.add_argument("--only", default="", help="substring of the benchmark files to run")
+    p.set_defaults(fn=cmd_bench)
+    sub.add_parser("stop", help="stop the embedded Postgres").set_defaults(fn=cmd_stop)
+    ns = parser.parse_args(argv)
+    try:
+        return ns.fn(ns)
+    except environment.SetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

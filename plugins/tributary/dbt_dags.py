@@ -1,0 +1,69 @@
+"""dbt models as Airflow tasks, through astronomer-cosmos.
+
+The project is rendered from `dbt/target/manifest.json` (built ahead of time by `make manifest`),
+so parsing a DAG never shells out to dbt. The profile comes from the Airflow connection
+``warehouse``; each model's tests run right after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from tributary import settings
+
+
+def project_config() -> ProjectConfig:
+    return ProjectConfig(
+        dbt_project_path=settings.DBT_DIR,
+        manifest_path=settings.DBT_MANIFEST,
+        project_name="tributary",
+        install_dbt_deps=False,
+    )
+
+
+class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
+    """The Postgres mapping, with the password optional: local servers often use trust auth."""
+
+    required_fields = ["host", "user", "dbname"]
+
+    @property
+    def secret_fields(self) -> list[str]:  # type: ignore[override]
+        return ["password"] if self.conn.password else []
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        profile = super().profile
+        if not self.conn.password:
+            profile["password"] = ""
+        return profile
+
+
+def profile_config() -> ProfileConfig:
+    return ProfileConfig(
+        profile_name="tributary",
+        target_name="warehouse",
+        profile_mapping=WarehouseProfileMapping(
+            conn_id=settings.WAREHOUSE_CONN_ID, profile_args={"schema": "public"}
+        ),
+    )
+
+
+def dbt_models(group_id: str, select: list[str], **kwargs: Any) -> DbtTaskGroup:
+    """A task group running the selected dbt models (``path:models/<domain>``), tests after each."""
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=project_config(),
+        profile_config=profile_config(),
+        # dbt runs in the task's own process (no subprocess start-up per model).
+        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST, select=select, test_behavior=TestBehavior.AFTER_EACH
+        ),
+        operator_args={"install_deps": False},
+        **kwargs,
+    )

@@ -1,0 +1,18 @@
+"""Provider metadata: lets Airflow list Tributary's connection types (with their UI forms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: (connection type, hook class) pairs, added by the domains that define hooks.
+CONNECTION_TYPES: list[dict[str, str]] = []
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "tributary",
+        "name": "Tributary",
+        "description": "Hooks and operators of the Tributary data platform.",
+        "connection-types": CONNECTION_TYPES,
+        "versions": ["0.1.0"],
+    }
