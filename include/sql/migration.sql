@@ -1,0 +1,40 @@
+-- Raw tables of the migration domain (loaded by plugins/tributary/migration/load.py).
+create schema if not exists raw_migration;
+
+-- One row per cleaned country name, shared by every matrix file: ids are assigned once, for new
+-- names only, so they stay stable across runs and files.
+create table if not exists raw_migration.country (
+    id            integer generated always as identity primary key,
+    name          text not null unique,
+    is_aggregate  boolean not null
+);
+
+-- Migration matrix cells: rows of the file = origin, columns = destination (migrant stock).
+create table if not exists raw_migration.migrant_stock (
+    origin_id       integer not null references raw_migration.country (id),
+    destination_id  integer not null references raw_migration.country (id),
+    value           bigint not null check (value >= 0),
+    primary key (origin_id, destination_id)
+);
+
+-- Remittance matrix cells: rows of the file = sending country, columns = receiving country
+-- (USD millions).
+create table if not exists raw_migration.remittance (
+    sender_id    integer not null references raw_migration.country (id),
+    receiver_id  integer not null references raw_migration.country (id),
+    value        numeric not null check (value >= 0),
+    primary key (sender_id, receiver_id)
+);
+
+-- Cells (or whole rows, column_number 0) that could not be read: never loaded as 0.
+create table if not exists raw_migration.cell_reject (
+    source         text not null,
+    line_number    integer not null,
+    column_number  integer not null,
+    row_label      text,
+    column_label   text,
+    text           text,
+    reason         text not null,
+    rejected_at    timestamptz not null default now(),
+    primary key (source, line_number, column_number)
+);

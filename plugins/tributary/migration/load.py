@@ -1,0 +1,201 @@
+"""Load one matrix file into ``raw_migration``: countries, cells, rejects — one transaction.
+
+Steps: check every target table's columns against the rows (nothing is loaded on a mismatch);
+add the country names not seen before (ids stay stable across runs and files); stream the cells
+through `tributary.warehouse.load` (COPY in chunks, ``insert_new`` on the primary key, so a
+re-run inserts 0 rows); store rejected cells in ``raw_migration.cell_reject``.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+
+from tributary import settings, warehouse
+from tributary.migration.matrix import (
+    CellReject,
+    MatrixError,
+    MatrixFile,
+    MatrixStats,
+    is_aggregate,
+)
+from tributary.migration.schema import check_columns
+
+log = logging.getLogger(__name__)
+
+COUNTRY_TABLE = "raw_migration.country"
+COUNTRY_COLUMNS = ("name", "is_aggregate")
+REJECT_TABLE = "raw_migration.cell_reject"
+REJECT_COLUMNS = ("source", "line_number", "column_number", "row_label", "column_label", "text",
+                  "reason")
+REJECT_KEY = ("source", "line_number", "column_number")
+
+
+@dataclass(frozen=True)
+class MatrixKind:
+    """Where one kind of matrix goes and how its header must name the axes."""
+
+    name: str
+    table: str
+    columns: tuple[str, str, str]  # row country id, column country id, value
+    whole_numbers: bool
+    across: tuple[str, ...]  # words the header's "(across)" axis must contain, if it names axes
+    down: tuple[str, ...]
+
+
+MIGRATION = MatrixKind("migration", "raw_migration.migrant_stock",
+                       ("origin_id", "destination_id", "value"), True,
+                       across=("destination",), down=("source", "origin"))
+REMITTANCE = MatrixKind("remittance", "raw_migration.remittance",
+                        ("sender_id", "receiver_id", "value"), False,
+                        across=("receiving", "receiver"), down=("sending", "sender"))
+KINDS = {k.name: k for k in (MIGRATION, REMITTANCE)}
+
+SAMPLE_FILES = {
+    "migration": "include/sample/migration/bilateralmigrationmatrix20130.csv",
+    "remittance": "include/sample/migration/bilateralremittancematrix2016_Nov2017.csv",
+}
+
+
+@dataclass(frozen=True)
+class MatrixLoad:
+    """What loading one file did (returned to Airflow as XCom, so plain values only)."""
+
+    source: str
+    kind: str
+    countries_new: int
+    rows_in: int
+    inserted: int
+    rejects: int
+    rejects_new: int
+    footnote_rows: int
+    blanks: int
+
+    def summary(self) -> str:
+        text = (f"{self.kind} matrix {self.source}: {self.rows_in:,} cells read, "
+                f"{self.inserted:,} new rows, {self.countries_new} new countries, "
+                f"{self.rejects} rejected cells ({self.rejects_new} new), "
+                f"{self.footnote_rows} footnote rows skipped, {self.blanks:,} blank cells")
+        if self.rows_in and not self.inserted:
+            text += " — every row was already loaded (re-run of the same file): 0 rows inserted"
+        return text
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A conf path: absolute, or relative to the repository (``include/sample/...``)."""
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else settings.REPO_ROOT / candidate
+
+
+def check_schemas(conn: psycopg.Connection, kind: MatrixKind) -> None:
+    """Every table one file writes, against the columns the loader will send."""
+    check_columns(conn, COUNTRY_TABLE, COUNTRY_COLUMNS)
+    check_columns(conn, kind.table, kind.columns)
+    check_columns(conn, REJECT_TABLE, REJECT_COLUMNS)
+
+
+def check_orientation(matrix: MatrixFile, kind: MatrixKind) -> None:
+    """When the header names its axes, they must be the ones this kind's table expects."""
+    axes = matrix.header.axes
+    if axes is None:
+        log.warning("%s: the header does not name its axes (%r); assuming rows = %s, columns = %s",
+                    matrix.path.name, matrix.header.corner, kind.columns[0], kind.columns[1])
+        return
+    if not (any(w in axes.across for w in kind.across) and any(w in axes.down for w in kind.down)):
+        raise MatrixError(
+            f"{matrix.path.name}: header says columns = {axes.across!r}, rows = {axes.down!r}; "
+            f"a {kind.name} matrix needs columns = {'/'.join(kind.across)}, "
+            f"rows = {'/'.join(kind.down)}"
+        )
+
+
+def ensure_countries(conn: psycopg.Connection, names: list[str]) -> tuple[dict[str, int], int]:
+    """Ids for ``names``, adding only names not stored yet (identity ids are never re-drawn)."""
+    stored = {n for (n,) in conn.execute(
+        "select name from raw_migration.country where name = any(%s)", [names])}
+    new = [(n, is_aggregate(n)) for n in names if n not in stored]
+    inserted = 0
+    if new:
+        # insert_new on the unique name: a concurrent run adding the same name cannot duplicate it.
+        inserted = warehouse.load(conn, COUNTRY_TABLE, COUNTRY_COLUMNS, new,
+                                  mode="insert_new", key=["name"]).inserted
+    ids = dict(conn.execute(
+        "select name, id from raw_migration.country where name = any(%s)", [names]).fetchall())
+    return ids, inserted
+
+
+class RejectSpool:
+    """Rejected cells kept in a spooled temp file (memory bounded however many there are);
+    the cell COPY is running while they arrive, so they are stored after it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.count = 0
+        # Closed by close(), which load_matrix calls in a finally block.
+        self._file = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._file)
+
+    def __call__(self, reject: CellReject) -> None:
+        self.count += 1
+        log.warning("rejected line %d column %d (%s → %s): %r: %s", reject.line_number,
+                    reject.column_number, reject.row_label, reject.column_label, reject.text,
+                    reject.reason)
+        self._writer.writerow([reject.line_number, reject.column_number, reject.row_label,
+                               reject.column_label, reject.text, reject.reason])
+
+    def rows(self) -> Iterator[tuple]:
+        self._file.seek(0)
+        for line, column, row_label, column_label, text, reason in csv.reader(self._file):
+            yield self.source, int(line), int(column), row_label, column_label, text, reason
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def load_matrix(conn: psycopg.Connection, path: str | Path, kind: MatrixKind,
+                *, chunk_rows: int = warehouse.DEFAULT_CHUNK_ROWS) -> MatrixLoad:
+    """Load one file inside the caller's transaction (commit or roll back as one)."""
+    path = resolve_path(path)
+    check_schemas(conn, kind)
+    matrix = MatrixFile(path, whole_numbers=kind.whole_numbers)
+    check_orientation(matrix, kind)
+    ids, countries_new = ensure_countries(conn, matrix.countries())
+    stats = MatrixStats()
+    spool = RejectSpool(path.name)
+    try:
+        rows = ((ids[row], ids[column], value)
+                for row, column, value in matrix.cells(spool, stats))
+        result = warehouse.load(conn, kind.table, kind.columns, rows, mode="insert_new",
+                                key=list(kind.columns[:2]), chunk_rows=chunk_rows)
+        rejects_new = 0
+        if spool.count:
+            rejects_new = warehouse.load(conn, REJECT_TABLE, REJECT_COLUMNS, spool.rows(),
+                                         mode="insert_new", key=list(REJECT_KEY)).inserted
+    finally:
+        spool.close()
+    outcome = MatrixLoad(path.name, kind.name, countries_new, result.rows_in, result.inserted,
+                         stats.rejects, rejects_new, stats.footnote_rows, stats.blanks)
+    log.info(outcome.summary())
+    return outcome
+
+
+def load_file(path: str | Path, kind_name: str, url: str | None = None) -> MatrixLoad:
+    """One file, one transaction: everything it loads commits together or not at all."""
+    with warehouse.transaction(url) as conn:
+        return load_matrix(conn, path, KINDS[kind_name])
+
+
+def check_all(url: str | None = None) -> None:
+    """Fail fast, before any load, when a raw table no longer fits what the loader sends."""
+    with warehouse.connect(url) as conn:
+        for kind in KINDS.values():
+            check_schemas(conn, kind)

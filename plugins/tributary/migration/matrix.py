@@ -1,0 +1,246 @@
+"""Read a World Bank bilateral matrix (semicolon-separated, one header row) as a stream of cells.
+
+Layout: the first header cell names both axes ("Destination country (across) - Source country
+(down)"), the other header cells are the column countries; every data row starts with its row
+country; numbers use thousands separators ("28,411"); the remittance file ends with footnote rows.
+
+Decisions (documented in the README too):
+- Country names are cleaned: commas removed, line breaks and runs of white space become one space,
+  lower-cased, trimmed ("Korea,\\nRep." → "korea rep."). "world", "other north" and "other south"
+  are aggregates.
+- A blank cell means "no estimate": it yields no row (unlike "0", which is a published zero).
+- A cell that is not a plain non-negative number ("N/A", "0*", "1.5" in a whole-number matrix) is
+  a reject (line, column, text, reason); it is never read as 0.
+- The data block ends at the first row without any value (an empty row, "Notes:", a footnote
+  sentence); that row and every row after it are footnotes: skipped and counted.
+
+Memory: the file is read record by record (twice: once for the country names, once for the
+cells); only the header and the set of row names are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+AGGREGATES = frozenset({"world", "other north", "other south"})
+
+_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_SPACE = re.compile(r"\s+")
+_AXES = re.compile(r"^(?P<across>.*?)\(across\)\s*-?\s*(?P<down>.*?)\(down\)", re.IGNORECASE | re.DOTALL)
+
+
+class MatrixError(ValueError):
+    """The file is not a matrix this parser can read (structural problem: the load must fail)."""
+
+
+def clean_name(raw: str) -> str:
+    """A country name as stored: no commas or line breaks, single spaces, lower case, trimmed."""
+    return _SPACE.sub(" ", raw.replace(",", "")).strip().lower()
+
+
+def is_aggregate(name: str) -> bool:
+    return name in AGGREGATES
+
+
+@dataclass(frozen=True)
+class CellReject:
+    """A cell (or a whole row, ``column_number`` 0) that could not be read."""
+
+    line_number: int
+    column_number: int
+    row_label: str
+    column_label: str
+    text: str
+    reason: str
+
+
+@dataclass
+class MatrixStats:
+    """What one pass over the cells saw."""
+
+    data_rows: int = 0
+    values: int = 0
+    blanks: int = 0
+    footnote_rows: int = 0
+    rejects: int = 0
+    first_footnote_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The axis names the header's first cell gives (lower case), e.g. destination / source."""
+
+    across: str
+    down: str
+
+
+@dataclass
+class Header:
+    corner: str
+    columns: list[str | None]  # cleaned names; None for an empty header cell
+    axes: Axes | None = field(default=None)
+
+
+def detect_encoding(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """``utf-8-sig`` when the whole file decodes as UTF-8, else ``cp1252`` (older exports).
+
+    Decodes incrementally, so memory stays flat in the file size.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            while chunk := fh.read(chunk_bytes):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def parse_axes(corner: str) -> Axes | None:
+    match = _AXES.search(_SPACE.sub(" ", corner))
+    if not match:
+        return None
+    return Axes(match["across"].strip(" -").lower(), match["down"].strip(" -").lower())
+
+
+def parse_value(text: str, *, whole_numbers: bool) -> int | Decimal:
+    """``"28,411"`` → 28411; raises ValueError with the reason for anything else."""
+    stripped = text.replace("\xa0", " ").strip()
+    if not _NUMBER.fullmatch(stripped):
+        raise ValueError("not a non-negative number")
+    digits = stripped.replace(",", "")
+    if "." in digits:
+        if whole_numbers:
+            value = Decimal(digits)
+            if value != value.to_integral_value():
+                raise ValueError("not a whole number")
+            return int(value)
+        return Decimal(digits)
+    return int(digits)
+
+
+def _blank(text: str) -> bool:
+    return not text.replace("\xa0", " ").strip()
+
+
+@dataclass(frozen=True)
+class _Record:
+    line_number: int  # first physical line of the record (a quoted cell can span lines)
+    cells: list[str]
+
+
+class MatrixFile:
+    """One matrix file. ``countries()`` and ``cells()`` each stream through the file once."""
+
+    def __init__(self, path: Path | str, *, whole_numbers: bool = False) -> None:
+        self.path = Path(path)
+        self.whole_numbers = whole_numbers
+        self.encoding = detect_encoding(self.path)
+        self.header = self._read_header()
+        self._column_set = frozenset(c for c in self.header.columns if c)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _records(self) -> Iterator[_Record]:
+        with open(self.path, encoding=self.encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=";", quotechar='"', strict=False)
+            previous_line = 0
+            for cells in reader:
+                yield _Record(previous_line + 1, cells)
+                previous_line = reader.line_num
+
+    def _read_header(self) -> Header:
+        first = next(self._records(), None)
+        if first is None or len(first.cells) < 2:
+            raise MatrixError(f"{self.path.name}: no header row with country columns")
+        columns = [clean_name(c) or None for c in first.cells[1:]]
+        seen: dict[str, int] = {}
+        for index, name in enumerate(columns, start=2):
+            if name is None:
+                continue
+            if name in seen:
+                raise MatrixError(
+                    f"{self.path.name}: header columns {seen[name]} and {index} are both {name!r}"
+                )
+            seen[name] = index
+        if not seen:
+            raise MatrixError(f"{self.path.name}: the header names no countries")
+        return Header(first.cells[0].strip(), columns, parse_axes(first.cells[0]))
+
+    def _data_records(self, stats: MatrixStats | None = None) -> Iterator[_Record]:
+        """Records of the data block; the rest (from the first row without values) is counted."""
+        records = self._records()
+        next(records)  # header
+        in_trailer = False
+        for record in records:
+            label_known = clean_name(record.cells[0]) in self._column_set if record.cells else False
+            has_values = any(not _blank(c) for c in record.cells[1:])
+            if not in_trailer and (has_values or label_known):
+                yield record
+                continue
+            in_trailer = True
+            if stats is not None:
+                stats.footnote_rows += 1
+                if stats.first_footnote_line is None:
+                    stats.first_footnote_line = record.line_number
+
+    # -- public ----------------------------------------------------------------------------
+
+    def countries(self) -> list[str]:
+        """Cleaned names of the header columns, then of row countries not in the header."""
+        names = [c for c in self.header.columns if c]
+        known = set(names)
+        for record in self._data_records():
+            label = clean_name(record.cells[0])
+            if label and label not in known:
+                known.add(label)
+                names.append(label)
+        return names
+
+    def cells(
+        self, on_reject: Callable[[CellReject], None], stats: MatrixStats | None = None
+    ) -> Iterator[tuple[str, str, int | Decimal]]:
+        """(row country, column country, value) for every non-blank, readable cell."""
+        stats = stats if stats is not None else MatrixStats()
+        columns = self.header.columns
+        seen_rows: dict[str, int] = {}
+
+        def reject(record: _Record, column: int, column_label: str, text: str, reason: str) -> None:
+            stats.rejects += 1
+            on_reject(CellReject(record.line_number, column, clean_name(record.cells[0]),
+                                 column_label, text, reason))
+
+        for record in self._data_records(stats):
+            label = clean_name(record.cells[0])
+            if not label:
+                reject(record, 0, "", ";".join(record.cells)[:500], "row has values but no country name")
+                continue
+            if label in seen_rows:
+                reject(record, 0, "", record.cells[0],
+                       f"duplicate row for {label!r} (first on line {seen_rows[label]})")
+                continue
+            seen_rows[label] = record.line_number
+            stats.data_rows += 1
+            for index, text in enumerate(record.cells[1:]):
+                column_number = index + 2  # 1-based, the row name is column 1
+                if _blank(text):
+                    stats.blanks += 1
+                    continue
+                column = columns[index] if index < len(columns) else None
+                if column is None:
+                    reject(record, column_number, "", text, "value in a column without a country name")
+                    continue
+                try:
+                    value = parse_value(text, whole_numbers=self.whole_numbers)
+                except ValueError as exc:
+                    reject(record, column_number, column, text, str(exc))
+                    continue
+                stats.values += 1
+                yield label, column, value
