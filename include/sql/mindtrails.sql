@@ -1,0 +1,51 @@
+-- MindTrails exporter (plugins/tributary/mindtrails): raw entries as the websites sent them,
+-- the per-scale benchmark, the decrypted copy the dbt models read, and a deletion log.
+create schema if not exists raw_mindtrails;
+
+create table if not exists raw_mindtrails.entry (
+    server       text not null,
+    scale        text not null,
+    id           bigint not null,
+    payload      jsonb not null,          -- the entry exactly as exported (RSA fields encrypted)
+    exported_at  timestamptz not null,
+    backup_path  text,                    -- lake object holding the raw response
+    primary key (server, scale, id)
+);
+
+create table if not exists raw_mindtrails.benchmark (
+    server       text not null,
+    scale        text not null,
+    current_id   bigint not null,         -- highest id exported; only ids above it are new
+    deleteable   boolean not null,
+    updated_at   timestamptz not null,
+    primary key (server, scale)
+);
+
+create table if not exists raw_mindtrails.decoded (
+    server         text not null,
+    scale          text not null,
+    id             bigint not null,
+    payload        jsonb not null,        -- RSA fields decrypted where possible
+    decrypt_failed boolean not null,      -- some RSA field kept its ciphertext
+    failed_fields  jsonb not null,
+    decoded_at     timestamptz not null,
+    primary key (server, scale, id)
+);
+
+create table if not exists raw_mindtrails.deletion (
+    server       text not null,
+    scale        text not null,
+    id           bigint not null,
+    deleted_at   timestamptz not null,    -- when the website confirmed the delete
+    primary key (server, scale, id)
+);
+
+create table if not exists raw_mindtrails.reject (
+    reject_id    bigint generated always as identity primary key,
+    source       text not null,
+    line_number  bigint,
+    reason       text not null,
+    raw          text,
+    rejected_at  timestamptz not null default now(),
+    unique nulls not distinct (source, line_number, reason)
+);
