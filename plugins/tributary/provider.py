@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tributary.socrata import connection_form as socrata_form
+
 #: (connection type, hook class) pairs, added by the domains that define hooks.
-CONNECTION_TYPES: list[dict[str, str]] = []
+CONNECTION_TYPES: list[dict[str, str]] = [
+    {"connection-type": "socrata", "hook-class-name": "tributary.socrata.hook.SocrataHook",
+     **socrata_form.ui_metadata()},
+]
 
 
 def get_provider_info() -> dict[str, Any]:

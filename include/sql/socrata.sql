@@ -1,0 +1,61 @@
+-- Bookkeeping of Socrata publications (plugins/tributary/socrata/ledger.py).
+create schema if not exists publish;
+
+-- One row per publication: a task instance publishing one source to one dataset. A retried task
+-- finds its open (running or failed) row by publication_key and resumes after last_row_value.
+create table if not exists publish.run (
+    run_id           bigint generated always as identity primary key,
+    publication_key  text not null,
+    portal           text not null,
+    dataset_id       text not null,
+    source           text not null,
+    row_id           text not null,
+    chunk_size       integer not null,
+    simulate         boolean not null,
+    sync_deletes     boolean not null,
+    status           text not null check (status in ('running', 'failed', 'succeeded')),
+    attempts         integer not null default 1,
+    rows_total       bigint,
+    rows_sent        bigint not null default 0,
+    chunks_sent      integer not null default 0,
+    deletes_sent     bigint not null default 0,
+    rows_created     bigint not null default 0,
+    rows_updated     bigint not null default 0,
+    rows_deleted     bigint not null default 0,
+    last_row_value   jsonb,
+    output_path      text,
+    error            text,
+    started_at       timestamptz not null default now(),
+    updated_at       timestamptz not null default now(),
+    finished_at      timestamptz
+);
+create unique index if not exists run_open_publication
+    on publish.run (publication_key) where status <> 'succeeded';
+
+-- Every chunk the portal acknowledged (or, when simulating, every CSV file written).
+create table if not exists publish.chunk (
+    run_id           bigint not null references publish.run (run_id) on delete cascade,
+    chunk_number     integer not null,
+    kind             text not null check (kind in ('upsert', 'delete')),
+    rows             integer not null,
+    first_row_value  jsonb,
+    last_row_value   jsonb,
+    rows_created     integer not null default 0,
+    rows_updated     integer not null default 0,
+    rows_deleted     integer not null default 0,
+    response         jsonb not null,
+    seconds          double precision not null,
+    acknowledged_at  timestamptz not null default now(),
+    primary key (run_id, chunk_number)
+);
+
+-- The row identifiers each dataset holds according to our publications: what sync_deletes
+-- compares the source with. row_value is the identifier as sent (SODA JSON).
+create table if not exists publish.published_row (
+    portal        text not null,
+    dataset_id    text not null,
+    row_value     jsonb not null,
+    run_id        bigint not null,
+    published_at  timestamptz not null default now(),
+    primary key (portal, dataset_id, row_value)
+);

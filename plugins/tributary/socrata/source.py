@@ -1,0 +1,112 @@
+"""Reading the rows to publish from the warehouse, in row-identifier order, without holding them.
+
+The query runs in a server-side (named) cursor and is fetched a chunk at a time, so memory stays
+flat however many rows the table has. Rows come ordered by the row identifier: that makes the
+chunks of a publication deterministic, and lets a retried publication resume with
+``row_id > <last acknowledged identifier>`` even if the table changed in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from tributary.warehouse import ident
+
+
+class SourceError(ValueError):
+    """The source cannot be published as asked (missing row identifier, duplicates, ...)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table/view (``schema.name``) or a SELECT statement to publish."""
+
+    table: str | None = None
+    query: str | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.table) == bool(self.query):
+            raise SourceError("give exactly one of a table and a SQL query to publish")
+
+    @property
+    def label(self) -> str:
+        return self.table or " ".join(self.query.split())[:200]
+
+    def relation(self) -> sql.Composable:
+        if self.table:
+            return ident(self.table)
+        return sql.SQL("({})").format(sql.SQL(self.query.strip().rstrip(";")))
+
+
+def _select(source: Source, row_id: str, after: Any, what: sql.Composable,
+            order: bool) -> tuple[sql.Composed, list[Any]]:
+    where, params = sql.SQL(""), []
+    if after is not None:
+        where = sql.SQL(" where {} > %s").format(sql.Identifier(row_id))
+        params = [after]
+    statement = sql.SQL("select {what} from {rel} as _src{where}").format(
+        what=what, rel=source.relation(), where=where)
+    if order:
+        statement += sql.SQL(" order by {}").format(sql.Identifier(row_id))
+    return statement, params
+
+
+def count_rows(conn: psycopg.Connection, source: Source, row_id: str, after: Any = None) -> int:
+    """Rows left to publish (all of them, or those after identifier ``after``)."""
+    statement, params = _select(source, row_id, after, sql.SQL("count(*)"), order=False)
+    return conn.execute(statement, params).fetchone()[0]
+
+
+def stream_chunks(conn: psycopg.Connection, source: Source, row_id: str, chunk_size: int,
+                  after: Any = None) -> tuple[list[str], Iterator[list[tuple]]]:
+    """The column names and an iterator of row chunks, ordered by ``row_id``, after ``after``.
+
+    ``conn`` must not be in autocommit mode (a named cursor lives in a transaction). Raises
+    `SourceError` for a missing, NULL or repeated row identifier.
+    """
+    statement, params = _select(source, row_id, after, sql.SQL("*"), order=True)
+    cursor = conn.cursor(name="socrata_source")
+    cursor.itersize = chunk_size
+    cursor.execute(statement, params)
+    columns = [c.name for c in cursor.description]
+    if row_id not in columns:
+        cursor.close()
+        raise SourceError(f"row identifier {row_id!r} is not a column of {source.label} "
+                          f"(columns: {', '.join(columns)})")
+    position = columns.index(row_id)
+    return columns, _chunks(cursor, position, row_id, chunk_size)
+
+
+def _chunks(cursor: psycopg.ServerCursor, position: int, row_id: str,
+            chunk_size: int) -> Iterator[list[tuple]]:
+    previous: Any = None
+    try:
+        while True:
+            rows = cursor.fetchmany(chunk_size)
+            if not rows:
+                return
+            for row in rows:
+                value = row[position]
+                if value is None:
+                    raise SourceError(f"a row has no value in row identifier {row_id!r}: {row!r}"[:500])
+                if value == previous:
+                    raise SourceError(f"row identifier {row_id!r} is not unique: {value!r} repeats")
+                previous = value
+            yield rows
+    finally:
+        cursor.close()
+
+
+def stream_values(conn: psycopg.Connection, statement: sql.Composable, params: Sequence[Any],
+                  chunk_size: int, name: str = "socrata_values") -> Iterator[list[Any]]:
+    """First-column values of ``statement`` in chunks, from a named cursor."""
+    with conn.cursor(name=name) as cursor:
+        cursor.itersize = chunk_size
+        cursor.execute(statement, params)
+        while rows := cursor.fetchmany(chunk_size):
+            yield [r[0] for r in rows]
