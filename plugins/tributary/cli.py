@@ -53,6 +53,14 @@ def cmd_env(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(_: argparse.Namespace) -> int:
+    """Migrate the Airflow metadata DB and create the raw tables (a deployment's first step)."""
+    environment.prepare()
+    create_raw_tables()
+    print("Airflow metadata database migrated; raw tables created")
+    return 0
+
+
 def cmd_manifest(_: argparse.Namespace) -> int:
     environment.prepare(migrate=False)
     print(build_manifest(force=True))
@@ -150,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tributary", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("env", help="prepare the environment and print where things are").set_defaults(fn=cmd_env)
+    sub.add_parser("init", help="migrate the Airflow DB and create raw tables").set_defaults(fn=cmd_init)
     sub.add_parser("manifest", help="dbt parse: the manifest cosmos renders").set_defaults(fn=cmd_manifest)
     p = sub.add_parser("dbt", help="dbt with the project's profile")
     p.add_argument("args", nargs=argparse.REMAINDER)

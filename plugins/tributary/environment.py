@@ -157,13 +157,10 @@ def prepare(*, migrate: bool = True) -> dict[str, str]:
         "LAKE_URL": settings.lake_url(),
         **dbt_env(warehouse.url),
     }
-    explicit_airflow_db = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
     env.update(airflow_env(warehouse.url, with_database(warehouse.url, metadata_db)))
-    if explicit_airflow_db:
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = explicit_airflow_db
-    # Settings the user exported win over our defaults.
+    # Airflow settings the user exported (a deployment's) win over our local defaults.
     for key in list(env):
-        if key.startswith("AIRFLOW__") and key in os.environ:
+        if key.startswith(("AIRFLOW__", "AIRFLOW_HOME", "AIRFLOW_CONN_")) and key in os.environ:
             env[key] = os.environ[key]
     os.environ.update(env)
     if migrate:

@@ -1,0 +1,1 @@
+"""The platform's own data: what the loaders did (`platform.load_history`)."""

@@ -1,0 +1,47 @@
+"""The dbt chain runs as Airflow tasks through cosmos, and a failing run ends at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from tributary import warehouse
+from tributary.dag_runner import run_dag
+
+
+@pytest.mark.slow
+def test_platform_refresh_builds_load_history(fresh_warehouse):
+    with warehouse.transaction() as conn:
+        conn.execute("create table raw_platform.sample (id int primary key)")
+        warehouse.load(conn, "raw_platform.sample", ["id"], [(i,) for i in range(25)])
+        warehouse.load(conn, "raw_platform.sample", ["id"], [(i,) for i in range(30)],
+                       mode="insert_new", key=["id"])
+    outcome = run_dag("platform_refresh")
+    assert outcome.ok, outcome.table()
+    assert {t.rsplit(".", 1)[-1] for t in outcome.task_states} == {"run", "test"}
+    with warehouse.connect() as conn:
+        row = conn.execute(
+            "select loads, rows_in, inserted from platform.load_history where target = 'raw_platform.sample'"
+        ).fetchone()
+    assert row == (2, 55, 30)
+
+
+@pytest.mark.slow
+def test_make_run_stops_at_the_first_failure_without_retrying(fresh_warehouse):
+    with warehouse.transaction() as conn:  # a load mode the staging model's tests reject
+        conn.execute("insert into raw_platform.load values (gen_random_uuid(), 'raw_x.y', 'bogus',"
+                     " 1, 1, 0, 0, now(), 0.1)")
+    result = subprocess.run([sys.executable, "-m", "tributary.cli", "run", "--dag", "platform_refresh"],
+                            env=os.environ.copy(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    header = max(i for i, line in enumerate(lines) if line.startswith("platform_refresh run "))
+    assert lines[header].endswith(": failed")
+    states = dict(line.split() for line in lines[header + 1:] if line.startswith("  "))
+    # DEFAULT_ARGS asks for retries; `make run` switches them off, so the failed test task is
+    # final ("failed", not "up_for_retry") and everything downstream is skipped at once.
+    assert states["platform_models.stg_platform__load.run"] == "success"
+    assert states["platform_models.stg_platform__load.test"] == "failed"
+    assert states["platform_models.load_history.run"] == "upstream_failed"
