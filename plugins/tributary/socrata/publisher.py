@@ -20,7 +20,7 @@ from tributary.socrata import ledger, soda
 from tributary.socrata.csv_fallback import CsvFallback
 from tributary.socrata.ledger import Chunk, Publication
 from tributary.socrata.responses import UpsertResult
-from tributary.socrata.source import Source, count_rows, stream_chunks
+from tributary.socrata.source import Source, check_row_id, count_rows, stream_chunks
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def _upserts(pub: Publication, source: Source, run: ledger.RunState, book, reade
              emit: Callable[[str], None]) -> int:
     """Send the source's rows after the last acknowledged one; returns the last chunk number."""
     after = run.last_row_value
+    check_row_id(reader, source, pub.row_id)
     remaining = count_rows(reader, source, pub.row_id, after)
     total = run.rows_sent + remaining
     with book.transaction():

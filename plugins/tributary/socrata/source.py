@@ -56,6 +56,16 @@ def _select(source: Source, row_id: str, after: Any, what: sql.Composable,
     return statement, params
 
 
+def check_row_id(conn: psycopg.Connection, source: Source, row_id: str) -> list[str]:
+    """The source's columns; raises `SourceError` when ``row_id`` is not one of them."""
+    cursor = conn.execute(sql.SQL("select * from {} as _src limit 0").format(source.relation()))
+    columns = [c.name for c in cursor.description]
+    if row_id not in columns:
+        raise SourceError(f"row identifier {row_id!r} is not a column of {source.label} "
+                          f"(columns: {', '.join(columns)})")
+    return columns
+
+
 def count_rows(conn: psycopg.Connection, source: Source, row_id: str, after: Any = None) -> int:
     """Rows left to publish (all of them, or those after identifier ``after``)."""
     statement, params = _select(source, row_id, after, sql.SQL("count(*)"), order=False)
@@ -67,17 +77,13 @@ def stream_chunks(conn: psycopg.Connection, source: Source, row_id: str, chunk_s
     """The column names and an iterator of row chunks, ordered by ``row_id``, after ``after``.
 
     ``conn`` must not be in autocommit mode (a named cursor lives in a transaction). Raises
-    `SourceError` for a missing, NULL or repeated row identifier.
+    `SourceError` for a NULL or repeated row identifier (check the column with `check_row_id`).
     """
     statement, params = _select(source, row_id, after, sql.SQL("*"), order=True)
     cursor = conn.cursor(name="socrata_source")
     cursor.itersize = chunk_size
     cursor.execute(statement, params)
     columns = [c.name for c in cursor.description]
-    if row_id not in columns:
-        cursor.close()
-        raise SourceError(f"row identifier {row_id!r} is not a column of {source.label} "
-                          f"(columns: {', '.join(columns)})")
     position = columns.index(row_id)
     return columns, _chunks(cursor, position, row_id, chunk_size)
 
