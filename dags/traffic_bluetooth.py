@@ -1,0 +1,69 @@
+"""
+### traffic_bluetooth
+
+Bluetooth (AWAM) reader files through the traffic data lake, one day per run (backfillable):
+
+1. **ingest**: `Austin_bt_*`, `Austin_btmatch_*`, `Austin_bt_summary_15_*` text files dropped in
+   `landing/bluetooth/` → `raw` (catalogued in `lake.catalog`);
+2. **standardize**: headerless CSV → JSON with header, local timestamps (unreadable → null and
+   counted), malformed lines → `raw_traffic.reject`; reads per reader → `perfmet.obs`;
+3. **ready**: readers joined to the unit data (`device_id`), unmatched rows dropped and counted;
+4. **publish**: record ids hashed, day of week added, device addresses replaced by a per-day
+   counter, upserted to the portal (`qnpj-zrb9`, `x44q-icha`, `v7zg-5jg9`) in 10,000-row chunks.
+
+Each stage handles the run's day only, skips what its target already has, and fails after the
+other items when one item fails (a re-run redoes only what is missing). `perfmet.job` gets a
+row per stage. Needs `traffic_unit_data` for the day (or an earlier one).
+
+Params: `force` (redo everything of the day), `simulate` (write nothing, log what would be
+written), `local_copy` (also write every object under this folder).
+"""
+
+from datetime import datetime
+
+from airflow.sdk import Asset, dag, task
+from tributary.dag_defaults import DEFAULT_ARGS, daily_schedule
+from tributary.traffic.dag_params import stage_params
+from tributary.traffic.pipeline import run_task
+
+SOURCE = "bluetooth"
+
+
+@dag(
+    dag_id="traffic_bluetooth",
+    schedule=daily_schedule(),
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    params=stage_params(),
+    tags=["traffic", "lake"],
+    doc_md=__doc__,
+)
+def traffic_bluetooth():
+    @task
+    def ingest(**context):
+        return run_task(SOURCE, "ingest", context)
+
+    @task(trigger_rule="all_done")
+    def standardize(**context):
+        return run_task(SOURCE, "standardize", context)
+
+    @task(trigger_rule="all_done")
+    def ready(**context):
+        return run_task(SOURCE, "ready", context)
+
+    @task(trigger_rule="all_done", outlets=[Asset("tributary://traffic/perfmet")])
+    def publish(**context):
+        return run_task(SOURCE, "publish", context)
+
+    @task(trigger_rule="one_failed")
+    def items_failed():
+        """Fails the run when a stage failed (the later stages still ran for the other items)."""
+        raise RuntimeError("a stage had failed items; see its log, fix the input, re-run the day")
+
+    stages = [ingest(), standardize(), ready(), publish()]
+    stages[0] >> stages[1] >> stages[2] >> stages[3]
+    stages >> items_failed()
+
+
+traffic_bluetooth()

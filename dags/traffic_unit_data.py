@@ -1,0 +1,42 @@
+"""
+### traffic_unit_data
+
+Retrieves the traffic device inventory ("unit data": Bluetooth readers, Wavetronix detectors,
+GRIDSMART cameras) from the city's asset system over the HTTP connection `traffic_inventory`
+(`GET /api/v1/devices?device_type=…`, bearer token in the connection's password), once per day
+(backfillable). Each source's list is written to the lake as
+`raw/YYYY/MM/DD/<source>/unit_data_<source>_<day>.json` (catalogued in `lake.catalog`) and to
+`raw_traffic.device`, with `device_id` = md5 of type, IP, latitude and longitude. The source
+DAGs join their readings to it in their `ready` stage.
+
+Params: `force` (retrieve again although the day has unit data), `simulate` (write nothing, log
+what would be written), `local_copy` (also write every object under this folder).
+"""
+
+from datetime import datetime
+
+from airflow.sdk import Asset, dag, task
+from tributary.dag_defaults import DEFAULT_ARGS, daily_schedule
+from tributary.traffic.dag_params import stage_params
+from tributary.traffic.pipeline import run_task
+
+
+@dag(
+    dag_id="traffic_unit_data",
+    schedule=daily_schedule(),
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    params=stage_params(),
+    tags=["traffic", "lake"],
+    doc_md=__doc__,
+)
+def traffic_unit_data():
+    @task(outlets=[Asset("tributary://raw_traffic/device")])
+    def retrieve(**context):
+        return run_task("unit_data", "retrieve", context)
+
+    retrieve()
+
+
+traffic_unit_data()

@@ -1,0 +1,197 @@
+"""How every stage of every source runs: the compare loop.
+
+A stage lists its source items for the run's collection days, skips each item its target
+already has (unless ``force``), and processes the rest one by one. A failing item is logged and
+the others still run; the stage fails at the end, naming every failed item, so a re-run redoes
+only what is missing. Each item's objects are written to the lake first and then catalogued
+(with its perfmet observations) in one transaction: the catalog never points at a missing
+object, and a half-done item is not mistaken for a done one.
+
+``simulate`` writes nothing (lake, catalog, metrics, portal) and logs what it would have
+written; ``local_copy`` additionally writes every object under a local folder (also when
+simulating, so a dry run can be inspected).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tributary import warehouse
+from tributary.lake import open_lake
+from tributary.traffic import catalog, perfmet
+from tributary.traffic.catalog import CatalogEntry
+
+log = logging.getLogger("tributary.traffic")
+
+
+class StageFailed(RuntimeError):
+    """Some items of a stage failed; the message names each with its error."""
+
+
+class ItemError(RuntimeError):
+    """An item cannot be processed (corrupt or truncated input); the message says which and why."""
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    force: bool = False
+    simulate: bool = False
+    local_copy: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> StageOptions:
+        return cls(force=bool(params.get("force", False)),
+                   simulate=bool(params.get("simulate", False)),
+                   local_copy=(params.get("local_copy") or None))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One unit of work: ``base`` is what the target's entries record as ``derived_from``."""
+
+    label: str
+    day: dt.date
+    base: str
+    payload: Any = None
+
+
+@dataclass
+class ItemResult:
+    objects: list[tuple[CatalogEntry, bytes]] = field(default_factory=list)
+    records: int = 0
+    obs: list[perfmet.Obs] = field(default_factory=list)
+    #: Warehouse writes that belong with the objects (run in the catalog's transaction).
+    loads: list[Callable[[Any], None]] = field(default_factory=list)
+
+
+@dataclass
+class StageRun:
+    """What a stage's functions see: the interval, the options and the lake."""
+
+    data_source: str
+    stage: str
+    start: dt.date
+    end: dt.date
+    options: StageOptions
+    lake: Any
+    conn: Any = None  # one autocommit warehouse connection for the whole stage run
+
+    @contextmanager
+    def db(self) -> Iterator[Any]:
+        """The stage's connection (reads commit at once)."""
+        yield self.conn
+
+    @contextmanager
+    def tx(self) -> Iterator[Any]:
+        """The stage's connection inside one transaction (commits at the end of the block)."""
+        with self.conn.transaction():
+            yield self.conn
+
+    def read(self, entry: CatalogEntry) -> bytes:
+        return self.lake.get_bytes(entry.pointer)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    data_source: str
+    target: str  # a lake repository; stages with another target pass is_done
+    list_items: Callable[[StageRun], list[Item]]
+    process: Callable[[StageRun, Item], ItemResult]
+    is_done: Callable[[StageRun, Item], bool] | None = None
+
+
+@dataclass
+class StageReport:
+    stage: str
+    data_source: str
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    records: int = 0
+    would_write: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.data_source}.{self.stage}: {len(self.done)} done, {len(self.skipped)} "
+                f"already there, {len(self.failed)} failed, {self.records:,} records")
+
+
+def target_has(run: StageRun, stage: Stage, item: Item) -> bool:
+    """The target repository has entries derived from the item, and their objects exist."""
+    with run.db() as conn:
+        found = catalog.derived(conn, stage.target, stage.data_source, item.day, item.base)
+    return bool(found) and all(run.lake.exists(e.pointer) for e in found)
+
+
+def write_item(run: StageRun, result: ItemResult, report: StageReport) -> None:
+    """Objects first, then their catalog rows and observations in one transaction."""
+    for entry, data in result.objects:
+        if run.options.local_copy:
+            local = Path(run.options.local_copy) / entry.pointer
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(data)
+        if run.options.simulate:
+            log.info("simulate: would write %s (%d bytes) and catalog it", entry.pointer, len(data))
+            report.would_write.append(entry.pointer)
+        else:
+            run.lake.put_bytes(entry.pointer, data)
+    if run.options.simulate:
+        if result.obs or result.loads:
+            log.info("simulate: would record %d sensor observations and %d warehouse loads",
+                     len(result.obs), len(result.loads))
+        return
+    with run.tx() as conn:
+        if result.objects:
+            catalog.upsert(conn, [entry for entry, _ in result.objects])
+        if result.obs:
+            perfmet.record_obs(conn, result.obs)
+        for load in result.loads:
+            load(conn)
+
+
+def run_stage(stage: Stage, start: dt.date, end: dt.date, options: StageOptions,
+              lake: Any = None) -> StageReport:
+    """Run one stage over the collection days [start, end); raise StageFailed if any item failed."""
+    started = time.monotonic()
+    with warehouse.connect(autocommit=True) as conn:
+        run = StageRun(stage.data_source, stage.name, start, end, options, lake or open_lake(), conn)
+        return _run(stage, run, started)
+
+
+def _run(stage: Stage, run: StageRun, started: float) -> StageReport:
+    start, end, options = run.start, run.end, run.options
+    report = StageReport(stage.name, stage.data_source)
+    items = stage.list_items(run)
+    log.info("%s.%s: %d source items for %s..%s", stage.data_source, stage.name, len(items),
+             start, end - dt.timedelta(days=1))
+    is_done = stage.is_done or (lambda r, i: target_has(r, stage, i))
+    for item in items:
+        if not options.force and is_done(run, item):
+            report.skipped.append(item.label)
+            continue
+        try:
+            result = stage.process(run, item)
+            write_item(run, result, report)
+        except Exception as exc:  # one bad item must not stop the others
+            log.error("%s.%s: %s failed: %s", stage.data_source, stage.name, item.label, exc)
+            report.failed[item.label] = f"{type(exc).__name__}: {exc}"
+            continue
+        report.done.append(item.label)
+        report.records += result.records
+    if not options.simulate:
+        with run.tx() as conn:
+            perfmet.record_job(conn, data_source=stage.data_source, stage=stage.name,
+                               seconds=time.monotonic() - started, records=report.records,
+                               start=start, end=end)
+    log.info(report.summary())
+    if report.failed:
+        details = "\n".join(f"  {label}: {error}" for label, error in report.failed.items())
+        raise StageFailed(f"{report.summary()}; failed items:\n{details}")
+    return report

@@ -1,0 +1,195 @@
+"""Wavetronix radar detectors: 15-minute counts per detector, read from the vendor's database.
+
+Ingest reads one day's rows through the SQL connection ``wavetronix`` (any DB-API connection
+Airflow knows; the table defaults to ``vendor_wavetronix.detector_counts`` and can be set in the
+connection's extra as ``{"table": "…"}``) and stores them as CSV in the lake. Standardize casts
+the integers; ready joins ``intID`` to the unit data; publish adds direction, day of week,
+15-minute time bin and an md5 ``row_id``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections import defaultdict
+from typing import Any
+
+from tributary import warehouse
+from tributary.traffic import catalog, documents, publish, unit_data
+from tributary.traffic.calendar import day_of_week, localise, timebin_label
+from tributary.traffic.catalog import CatalogEntry
+from tributary.traffic.perfmet import Obs
+from tributary.traffic.stages import Item, ItemError, ItemResult, Stage, StageRun
+
+SOURCE = "wt"
+BASE = "wavetronix"
+CONN_ID = "wavetronix"
+DEFAULT_TABLE = "vendor_wavetronix.detector_counts"
+COLUMNS = ["detID", "intID", "curDateTime", "intName", "detName", "volume", "occupancy", "speed",
+           "status", "uploadSuccess", "detCountComparison", "dailyCumulative"]
+INTEGERS = ["detID", "intID", "volume", "occupancy", "speed", "status", "uploadSuccess",
+            "detCountComparison", "dailyCumulative"]
+
+
+def _vendor():
+    """(DB-API hook, table) for the connection ``wavetronix``."""
+    from airflow.sdk import BaseHook  # noqa: PLC0415
+
+    conn = BaseHook.get_connection(CONN_ID)
+    table = (conn.extra_dejson or {}).get("table", DEFAULT_TABLE)
+    if not all(part.replace("_", "").isalnum() for part in table.split(".")):
+        raise ValueError(f"connection {CONN_ID!r}: table {table!r} is not a plain schema.table name")
+    return conn.get_hook(), table
+
+
+def _ingest_items(run: StageRun) -> list[Item]:
+    hook, table = _vendor()
+    rows = hook.get_records(
+        f'select cast("curDateTime" as date) as day, count(*) from {table}'  # noqa: S608
+        ' where "curDateTime" >= %s and "curDateTime" < %s group by 1 order by 1',
+        parameters=(dt.datetime.combine(run.start, dt.time()), dt.datetime.combine(run.end, dt.time())))
+    return [Item(f"{BASE} {day} ({count} rows)", day, BASE, count) for day, count in rows]
+
+
+def _ingest(run: StageRun, item: Item) -> ItemResult:
+    hook, table = _vendor()
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    rows = hook.get_records(
+        f'select {cols} from {table} where "curDateTime" >= %s and "curDateTime" < %s'  # noqa: S608
+        ' order by "curDateTime", "detID"',
+        parameters=(dt.datetime.combine(item.day, dt.time()),
+                    dt.datetime.combine(item.day + dt.timedelta(days=1), dt.time())))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in row])
+    entry = CatalogEntry("raw", SOURCE, BASE, "csv", item.day, {"derived_from": BASE, "rows": len(rows)})
+    return ItemResult([(entry, buffer.getvalue().encode())], len(rows))
+
+
+def standardize_rows(lines: list[str]) -> tuple[list[dict[str, Any]], list[warehouse.Reject]]:
+    """CSV with a header → records with integers cast and the time localised; bad rows rejected."""
+    reader = csv.DictReader(lines)
+    missing = set(COLUMNS) - set(reader.fieldnames or [])
+    if missing:
+        raise ItemError(f"wavetronix CSV lacks columns {sorted(missing)}")
+    data, rejects = [], []
+    for number, row in enumerate(reader, start=2):
+        try:
+            record: dict[str, Any] = {k.lower(): row[k] for k in COLUMNS}
+            for k in INTEGERS:
+                record[k.lower()] = int(row[k])
+            record["curdatetime"] = localise(dt.datetime.fromisoformat(row["curDateTime"])).isoformat(sep=" ")
+        except (TypeError, ValueError) as exc:
+            rejects.append(warehouse.Reject(number, f"bad value: {exc}", ",".join(map(str, row.values()))))
+            continue
+        data.append(record)
+    return data, rejects
+
+
+def volume_obs(day: dt.date, data: list[dict[str, Any]]) -> list[Obs]:
+    """Vehicles counted per intersection that day, with the first and last reading."""
+    totals: dict[str, int] = defaultdict(int)
+    span: dict[str, list[str]] = {}
+    for r in data:
+        totals[r["intname"]] += r["volume"]
+        lo, hi = span.get(r["intname"], [r["curdatetime"], r["curdatetime"]])
+        span[r["intname"]] = [min(lo, r["curdatetime"]), max(hi, r["curdatetime"])]
+    return [Obs(day, SOURCE, "volume", name, float(total),
+                dt.datetime.fromisoformat(span[name][0]), dt.datetime.fromisoformat(span[name][1]))
+            for name, total in sorted(totals.items())]
+
+
+def _items(repository: str, ext: str):
+    def items(run: StageRun) -> list[Item]:
+        with run.db() as conn:
+            found = catalog.entries(conn, repository, SOURCE, run.start, run.end, id_ext=ext)
+        return [Item(e.pointer, e.day, e.id_base, e) for e in found if e.id_base == BASE]
+    return items
+
+
+def _standardize(run: StageRun, item: Item) -> ItemResult:
+    source: CatalogEntry = item.payload
+    data, rejects = standardize_rows(documents.text_lines(run.read(source), source.pointer))
+    entry = CatalogEntry("rawjson", SOURCE, BASE, "json", item.day,
+                         {"derived_from": BASE, "records": len(data), "rejects": len(rejects)})
+    document = {"header": documents.header(entry, "wavetronix", data_source="wavetronix",
+                                           origin_filename=source.pointer.rsplit("/", 1)[-1]),
+                "data": data}
+
+    def load_rejects(conn) -> None:
+        if rejects:
+            warehouse.record_rejects(conn, "raw_traffic", source.pointer, rejects)
+
+    return ItemResult([(entry, documents.dumps(document))], len(data),
+                      volume_obs(item.day, data), [load_rejects])
+
+
+def _ready(run: StageRun, item: Item) -> ItemResult:
+    source: CatalogEntry = item.payload
+    document = documents.loads(run.read(source), source.pointer)
+    with run.db() as conn:
+        devices = unit_data.devices_for(conn, SOURCE, item.day)
+    if not devices:
+        raise ItemError(f"no wavetronix unit data for {item.day}: run traffic_unit_data first")
+    by_kits = {d["kits_id"]: d for d in devices if d.get("kits_id") is not None}
+    kept, used, dropped = [], {}, 0
+    for row in document["data"]:
+        device = by_kits.get(row["intid"])
+        if device is None:
+            dropped += 1
+            continue
+        used[device["device_id"]] = device
+        kept.append({**row, "device_id": device["device_id"], "atd_device_id": device["atd_device_id"]})
+    entry = CatalogEntry("ready", SOURCE, BASE, "json", item.day,
+                         {"derived_from": BASE, "records": len(kept), "unmatched_dropped": dropped})
+    out = {"header": {**document["header"], **documents.header(entry, "wavetronix"),
+                      "unmatched_dropped": dropped},
+           "data": kept, "devices": [{**d, "collection_date": str(d["collection_date"])}
+                                     for d in used.values()]}
+    return ItemResult([(entry, documents.dumps(out))], len(kept))
+
+
+def direction(det_name: str) -> str | None:
+    """The detector name's part before ``_`` (``NB_in`` → ``NB``); None when it has no ``_``."""
+    return det_name.split("_", 1)[0] if "_" in det_name else None
+
+
+def row_id(intname: str, curdatetime: str, detid: int) -> str:
+    return hashlib.md5(f"{intname}{curdatetime}{detid}".encode()).hexdigest()  # noqa: S324
+
+
+def publish_row(day: dt.date, r: dict[str, Any]) -> tuple:
+    moment = dt.datetime.fromisoformat(r["curdatetime"]).replace(tzinfo=None)  # local wall time
+    return (day, row_id(r["intname"], moment.isoformat(), r["detid"]), r["intid"], r["intname"],
+            r["detid"], r["detname"], moment, direction(r["detname"]), day_of_week(moment),
+            timebin_label(moment), moment.year, moment.month, moment.day, moment.hour,
+            moment.minute, r["volume"], r["occupancy"], r["speed"])
+
+
+TARGET = publish.Target(
+    "raw_traffic.wt_publish", "i626-g7ub", "row_id",
+    ["collection_date", "row_id", "int_id", "intname", "detid", "detname", "curdatetime",
+     "direction", "day_of_week", "timebin", "year", "month", "day", "hour", "minute", "volume",
+     "occupancy", "speed"])
+
+
+def _publish(run: StageRun, item: Item) -> ItemResult:
+    source: CatalogEntry = item.payload
+    data = documents.loads(run.read(source), source.pointer)["data"]
+    rows = [publish_row(item.day, r) for r in data]
+    return ItemResult(records=publish.publish_day(run, SOURCE, BASE, item.day, TARGET, rows))
+
+
+def stages() -> list[Stage]:
+    return [
+        Stage("ingest", SOURCE, "raw", _ingest_items, _ingest),
+        Stage("standardize", SOURCE, "rawjson", _items("raw", "csv"), _standardize),
+        Stage("ready", SOURCE, "ready", _items("rawjson", "json"), _ready),
+        Stage("publish", SOURCE, "portal", _items("ready", "json"), _publish,
+              is_done=publish.is_published({BASE: TARGET})),
+    ]
+
