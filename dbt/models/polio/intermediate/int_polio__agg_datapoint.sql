@@ -1,0 +1,109 @@
+-- depends_on: {{ ref('stg_polio__change') }}
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['campaign'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['campaign']}, {'columns': ['refreshed_through']}],
+  )
+}}
+-- Stored values plus aggregates up the region tree, per campaign.
+--   int: sum; bool: mean; pct: not aggregated. A region's own stored value wins over its
+--   aggregate, and no value is counted twice: a stored value counts towards an ancestor only if
+--   no region between them has a stored value (that one stands in for its subtree). This equals
+--   "aggregate(R) = sum over children of (stored value if any, else the child's aggregate)";
+--   for bool the mean is over the same values.
+-- Incremental unit: the campaign. Campaigns with merged changes since the last run are rebuilt
+-- whole (master-data changes rebuild all); a tombstone row (null region) per rebuilt campaign
+-- carries the watermark and is left out by polio.agg_datapoint.
+
+with batch as (
+    select change_hi from {{ ref('int_polio__refresh_batch') }}
+),
+
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(refreshed_through), 0) as change_lo from {{ this }}
+),
+
+master_changed as (
+    select 1
+    from {{ ref('stg_polio__change') }} as ch
+    cross join batch
+    cross join watermark
+    where ch.change_kind = 'master' and ch.change_id > watermark.change_lo
+      and ch.change_id <= batch.change_hi
+),
+
+affected as (
+    select distinct m.campaign
+    from {{ ref('int_polio__datapoint_merge') }} as m
+    where m.refreshed_through > (select change_lo from watermark)
+    union
+    select distinct campaign from {{ ref('int_polio__datapoint_merge') }}
+    where exists (select 1 from master_changed)
+    union
+    select distinct campaign from {{ this }}
+    where exists (select 1 from master_changed)
+),
+{% endif %}
+
+stored as (
+    select m.region, m.campaign, m.indicator, m.value, i.data_format
+    from {{ ref('int_polio__datapoint_merge') }} as m
+    left join {{ ref('stg_polio__indicator') }} as i on i.indicator = m.indicator
+    where m.source_datapoint_id is not null
+      and m.value is not null and m.value <> 'NaN'::double precision
+    {% if is_incremental() %}
+      and m.campaign in (select campaign from affected)
+    {% endif %}
+),
+
+summable as (
+    select * from stored where data_format in ('int', 'bool')
+),
+
+-- distance to the nearest proper ancestor holding its own stored value
+covered as (
+    select s.region, s.campaign, s.indicator, min(a.distance) as cover_distance
+    from summable as s
+    inner join {{ ref('int_polio__region_ancestor') }} as a on a.region = s.region and a.distance > 0
+    inner join summable as p
+        on p.region = a.ancestor and p.campaign = s.campaign and p.indicator = s.indicator
+    group by s.region, s.campaign, s.indicator
+),
+
+contributions as (
+    select
+        a.ancestor as region, s.campaign, s.indicator, s.data_format,
+        sum(s.value) as total, count(*) as n
+    from summable as s
+    inner join {{ ref('int_polio__region_ancestor') }} as a on a.region = s.region and a.distance > 0
+    left join covered as c
+        on c.region = s.region and c.campaign = s.campaign and c.indicator = s.indicator
+    where c.cover_distance is null or a.distance < c.cover_distance
+    group by a.ancestor, s.campaign, s.indicator, s.data_format
+),
+
+aggregated as (
+    select
+        c.region, c.campaign, c.indicator,
+        case c.data_format when 'bool' then c.total / c.n else c.total end as value
+    from contributions as c
+    where not exists (
+        select 1 from stored as s
+        where s.region = c.region and s.campaign = c.campaign and s.indicator = c.indicator
+    )
+)
+
+select region, campaign, indicator, value, false as is_agg, batch.change_hi as refreshed_through
+from stored cross join batch
+union all
+select region, campaign, indicator, value, true, batch.change_hi
+from aggregated cross join batch
+{% if is_incremental() %}
+union all
+select null, campaign, null, null, null, batch.change_hi
+from affected cross join batch
+{% endif %}

@@ -1,0 +1,139 @@
+-- depends_on: {{ ref('stg_polio__change') }}
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['campaign'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['campaign']}, {'columns': ['refreshed_through']}],
+  )
+}}
+-- Stored and aggregated values plus calculated indicators, per campaign, at every region level
+-- (so national rates exist). A value present for the calculated indicator itself wins.
+--   PART_TO_BE_SUMMED: sum of the parts present; a part that is itself a sum uses its own value
+--     when it has one, else the sum of its parts (each value counted once).
+--   NUMERATOR / DENOMINATOR: ratio; either side may be a computed sum; zero denominator -> null.
+--   WHOLE_OF_DIFFERENCE / PART_OF_DIFFERENCE: (whole - part) / whole, used when no ratio exists.
+-- Incremental unit: the campaign (see int_polio__agg_datapoint).
+
+with recursive batch as (
+    select change_hi from {{ ref('int_polio__refresh_batch') }}
+),
+
+{% if is_incremental() %}
+watermark as (
+    select coalesce(max(refreshed_through), 0) as change_lo from {{ this }}
+),
+
+master_changed as (
+    select 1
+    from {{ ref('stg_polio__change') }} as ch
+    cross join batch
+    cross join watermark
+    where ch.change_kind = 'master' and ch.change_id > watermark.change_lo
+      and ch.change_id <= batch.change_hi
+),
+
+affected as (
+    select distinct a.campaign
+    from {{ ref('int_polio__agg_datapoint') }} as a
+    where a.refreshed_through > (select change_lo from watermark)
+    union
+    select distinct campaign from {{ ref('int_polio__agg_datapoint') }}
+    where exists (select 1 from master_changed)
+),
+{% endif %}
+
+vals as (
+    select region, campaign, indicator, value
+    from {{ ref('int_polio__agg_datapoint') }}
+    where region is not null and value is not null
+    {% if is_incremental() %}
+      and campaign in (select campaign from affected)
+    {% endif %}
+),
+
+calc as (
+    select indicator, component, calculation
+    from {{ ref('stg_polio__calculated_indicator_component') }}
+),
+
+-- each value climbs the PART_TO_BE_SUMMED graph until it reaches an indicator with its own value
+climb (region, campaign, value, node) as (
+    select v.region, v.campaign, v.value, e.indicator
+    from vals as v
+    inner join calc as e on e.component = v.indicator and e.calculation = 'PART_TO_BE_SUMMED'
+    union all
+    select c.region, c.campaign, c.value, e.indicator
+    from climb as c
+    inner join calc as e on e.component = c.node and e.calculation = 'PART_TO_BE_SUMMED'
+    where not exists (
+        select 1 from vals as v
+        where v.region = c.region and v.campaign = c.campaign and v.indicator = c.node
+    )
+),
+
+sums as (
+    select region, campaign, node as indicator, sum(value) as value
+    from climb
+    group by region, campaign, node
+),
+
+-- stored/aggregated value if present, else the computed sum
+effective as (
+    select region, campaign, indicator, value from vals
+    union all
+    select s.region, s.campaign, s.indicator, s.value
+    from sums as s
+    where not exists (
+        select 1 from vals as v
+        where v.region = s.region and v.campaign = s.campaign and v.indicator = s.indicator
+    )
+),
+
+ratios as (
+    select n.region, n.campaign, cn.indicator, n.value / nullif(d.value, 0) as value
+    from calc as cn
+    inner join calc as cd on cd.indicator = cn.indicator and cd.calculation = 'DENOMINATOR'
+    inner join effective as n on n.indicator = cn.component
+    inner join effective as d
+        on d.indicator = cd.component and d.region = n.region and d.campaign = n.campaign
+    where cn.calculation = 'NUMERATOR'
+),
+
+differences as (
+    select w.region, w.campaign, cw.indicator, (w.value - p.value) / nullif(w.value, 0) as value
+    from calc as cw
+    inner join calc as cp on cp.indicator = cw.indicator and cp.calculation = 'PART_OF_DIFFERENCE'
+    inner join effective as w on w.indicator = cw.component
+    inner join effective as p
+        on p.indicator = cp.component and p.region = w.region and p.campaign = w.campaign
+    where cw.calculation = 'WHOLE_OF_DIFFERENCE'
+),
+
+calculated as (
+    select distinct on (region, campaign, indicator) region, campaign, indicator, value
+    from (
+        select *, 1 as preference from ratios
+        union all
+        select *, 2 from differences
+        union all
+        select *, 3 from sums
+    ) as candidates
+    order by region, campaign, indicator, preference
+)
+
+select region, campaign, indicator, value, false as is_calc, batch.change_hi as refreshed_through
+from vals cross join batch
+union all
+select c.region, c.campaign, c.indicator, c.value, true, batch.change_hi
+from calculated as c cross join batch
+where not exists (
+    select 1 from vals as v
+    where v.region = c.region and v.campaign = c.campaign and v.indicator = c.indicator
+)
+{% if is_incremental() %}
+union all
+select null, campaign, null, null, null, batch.change_hi
+from affected cross join batch
+{% endif %}

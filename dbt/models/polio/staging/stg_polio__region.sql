@@ -1,0 +1,4 @@
+{{ config(materialized='ephemeral') }}
+-- Master regions.
+select name as region, parent, region_type
+from {{ source('raw_polio', 'region') }}

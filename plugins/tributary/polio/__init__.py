@@ -1,0 +1,1 @@
+"""Polio datapoints: documents, mapping, data entry, merge, aggregation, computed indicators."""

@@ -1,0 +1,193 @@
+"""Reading a polio document (one CSV file) into facts, streaming.
+
+A document is either *long* (campaign, region, indicator, value columns) or *wide* (campaign,
+region, then one column per indicator). Headers match case- and space-insensitively; CR, LF and
+CRLF line endings all work; UTF-8 (with or without BOM) and latin-1 are accepted. A problem with
+the document as a whole raises `DocumentError` naming it; a ragged row becomes a `Reject` with
+its line number while the other rows go on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tributary.warehouse import Reject
+
+CHUNK_BYTES = 1 << 20
+# Bytes that never occur in a latin-1 text document (C0 controls but tab/CR/LF, DEL, C1 controls).
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NUL = b"\x00"
+
+
+class DocumentError(ValueError):
+    """The document cannot be read as a whole; nothing of it is loaded."""
+
+
+#: One fact: (row_number, campaign_string, region_string, indicator_string, value_string).
+#: A plain tuple, because millions of them pass through the loader.
+Fact = tuple[int, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What one pass over the bytes tells: checksum and the encoding to decode with."""
+
+    checksum: str
+    encoding: str
+    size: int
+
+
+def header_key(name: str) -> str:
+    """Header comparison key: case-insensitive, whitespace-insensitive."""
+    return "".join(name.split()).casefold()
+
+
+def scan(path: Path) -> Scan:
+    """sha256 of the content and its encoding (utf-8-sig, else latin-1), in one streaming pass."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    latin1_clean = True
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            size += len(chunk)
+            digest.update(chunk)
+            if _NUL in chunk:
+                utf8 = latin1_clean = False
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if latin1_clean and _BINARY.search(chunk):
+                latin1_clean = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    if utf8:
+        encoding = "utf-8-sig"
+    elif latin1_clean:
+        encoding = "latin-1"
+    else:
+        raise DocumentError(
+            f"{path.name}: the file is not text in a supported encoding (UTF-8 or latin-1); "
+            "is it a spreadsheet saved in another format?"
+        )
+    return Scan(digest.hexdigest(), encoding, size)
+
+
+@dataclass
+class Layout:
+    """Which columns hold what, decided from the header."""
+
+    kind: str  # "long" | "wide"
+    width: int
+    campaign: int
+    region: int
+    indicator: int | None = None
+    value: int | None = None
+    indicators: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_layout(header: Sequence[str], *, file_name: str, region_column: str,
+                campaign_column: str, ignore_columns: Sequence[str] = ()) -> Layout:
+    """Decide the layout from the header row; raise DocumentError on a header that cannot work."""
+    keys = [header_key(h) for h in header]
+    seen: dict[str, str] = {}
+    for original, key in zip(header, keys, strict=True):
+        if key and key in seen:
+            raise DocumentError(
+                f"{file_name}: duplicate header {original.strip()!r} "
+                f"(also {seen[key].strip()!r}); each column needs its own name"
+            )
+        seen[key] = original
+    position = {key: i for i, key in enumerate(keys) if key}
+    wanted = {"region": region_column, "campaign": campaign_column}
+    found = {}
+    for role, column in wanted.items():
+        if header_key(column) not in position:
+            raise DocumentError(
+                f"{file_name}: no {role} column {column!r} in the header "
+                f"({', '.join(h.strip() for h in header)}); set {role}_column to the right name"
+            )
+        found[role] = position[header_key(column)]
+    ignored = {header_key(c) for c in ignore_columns}
+    rest = [(i, header[i].strip()) for i, key in enumerate(keys)
+            if key and i not in found.values() and key not in ignored]
+    rest_keys = {header_key(name) for _, name in rest}
+    if rest_keys == {"indicator", "value"}:
+        return Layout("long", len(header), found["campaign"], found["region"],
+                      indicator=position["indicator"], value=position["value"])
+    if not rest:
+        raise DocumentError(f"{file_name}: no indicator columns besides region and campaign")
+    return Layout("wide", len(header), found["campaign"], found["region"], indicators=rest)
+
+
+@dataclass
+class Reading:
+    """The facts of a document (an iterator) and, once it is consumed, its rejects."""
+
+    layout: Layout
+    facts: Iterator[Fact]
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def read(path: Path, *, encoding: str, region_column: str = "region",
+         campaign_column: str = "campaign", ignore_columns: Sequence[str] = ()) -> Reading:
+    """Open the document and check its header now; facts stream when iterated."""
+    handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 (closed by the generator)
+    reader = csv.reader(handle)
+    try:
+        header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)  # leading blank lines
+        if header is None:
+            raise DocumentError(f"{path.name}: the file is empty (no header row)")
+        layout = read_layout(header, file_name=path.name, region_column=region_column,
+                             campaign_column=campaign_column, ignore_columns=ignore_columns)
+    except (DocumentError, csv.Error) as exc:
+        handle.close()
+        if isinstance(exc, csv.Error):
+            raise DocumentError(f"{path.name}: cannot read the header: {exc}") from exc
+        raise
+    reading = Reading(layout, iter(()))
+    reading.facts = _facts(handle, reader, layout, reading.rejects)
+    return reading
+
+
+def _facts(handle, reader, layout: Layout, rejects: list[Reject]) -> Iterator[Fact]:
+    width, c_pos, r_pos = layout.width, layout.campaign, layout.region
+    indicator_pos, value_pos = layout.indicator, layout.value
+    try:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. an unterminated quote
+                rejects.append(Reject(reader.line_num, f"unreadable row: {exc}", None))
+                continue
+            line = reader.line_num
+            if len(row) != width:
+                if not any(cell.strip() for cell in row):
+                    continue  # blank line
+                rejects.append(Reject(line, f"ragged row: {len(row)} cells, header has {width}",
+                                      ",".join(row)[:1000]))
+                continue
+            campaign, region = row[c_pos].strip(), row[r_pos].strip()
+            if layout.kind == "long":
+                yield (line, campaign, region, row[indicator_pos].strip(), row[value_pos])
+            else:
+                for pos, name in layout.indicators:
+                    yield (line, campaign, region, name, row[pos])
+    finally:
+        handle.close()

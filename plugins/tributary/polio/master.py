@@ -1,0 +1,271 @@
+"""Master data (`polio_metadata`), mappings (`polio_mapping`) and data entry (`polio_data_entry`).
+
+Master data is upserted by name from four CSV files; a mapping ties a source string of one kind to a
+master name; a data-entry value is keyed by (region, campaign, indicator). Every write serialises
+on the polio write lock and appends to the change log (see `changes`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from tributary import warehouse
+from tributary.polio import changes
+
+log = logging.getLogger(__name__)
+
+KINDS = ("region", "campaign", "indicator")
+DATA_FORMATS = ("int", "pct", "bool")
+CALCULATIONS = ("PART_TO_BE_SUMMED", "NUMERATOR", "DENOMINATOR", "WHOLE_OF_DIFFERENCE",
+                "PART_OF_DIFFERENCE")
+#: Codes of the original system's first era, read as their current names.
+CALCULATION_ALIASES = {"PART": "NUMERATOR", "WHOLE": "DENOMINATOR",
+                       "WHOLE_OF_DIFFERENCE_DENOMINATOR": "WHOLE_OF_DIFFERENCE"}
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")
+
+#: file name → (raw table, columns, key)
+MASTER_FILES = {
+    "regions.csv": ("raw_polio.region", ["name", "parent", "region_type"], ["name"]),
+    "campaigns.csv": ("raw_polio.campaign", ["name", "start_date", "end_date"], ["name"]),
+    "indicators.csv": ("raw_polio.indicator", ["name", "data_format"], ["name"]),
+    "calculated_indicators.csv": ("raw_polio.calculated_indicator_component",
+                                  ["indicator", "component", "calculation"],
+                                  ["indicator", "component", "calculation"]),
+}
+
+
+class MasterDataError(ValueError):
+    """Master data, a mapping or a data-entry value that cannot be accepted (nothing written)."""
+
+
+@dataclass(frozen=True)
+class MetadataResult:
+    rows_in: dict[str, int]
+    inserted: dict[str, int]
+    updated: dict[str, int]
+
+    def summary(self) -> str:
+        return "; ".join(f"{name}: {self.rows_in[name]} rows, {self.inserted[name]} new, "
+                         f"{self.updated[name]} updated" for name in self.rows_in)
+
+
+# --- master data ------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise MasterDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        rows = []
+        for record in reader:
+            row = {c: (record.get(header[c]) or "").strip() for c in columns}
+            if any(row.values()):
+                rows.append(row)
+        return rows
+
+
+def _date(value: str, where: str) -> dt.date | None:
+    if not value:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise MasterDataError(f"{where}: {value!r} is not a date (YYYY-MM-DD)")
+
+
+def _clean_rows(name: str, rows: list[dict[str, str]]) -> list[tuple]:
+    problems: list[str] = []
+    out: list[tuple] = []
+    for n, row in enumerate(rows, start=2):
+        where = f"{name} line {n}"
+        try:
+            if name == "regions.csv":
+                out.append((row["name"], row["parent"] or None, row["region_type"] or None))
+            elif name == "campaigns.csv":
+                start, end = _date(row["start_date"], where), _date(row["end_date"], where)
+                if start and end and end < start:
+                    raise MasterDataError(f"{where}: end_date {end} is before start_date {start}")
+                out.append((row["name"], start, end))
+            elif name == "indicators.csv":
+                fmt = row["data_format"].lower()
+                if fmt not in DATA_FORMATS:
+                    raise MasterDataError(f"{where}: data_format {row['data_format']!r} is not one "
+                                          f"of {', '.join(DATA_FORMATS)}")
+                out.append((row["name"], fmt))
+            else:
+                calc = row["calculation"].upper()
+                calc = CALCULATION_ALIASES.get(calc, calc)
+                if calc not in CALCULATIONS:
+                    raise MasterDataError(f"{where}: calculation {row['calculation']!r} is not one "
+                                          f"of {', '.join(CALCULATIONS)}")
+                out.append((row["indicator"], row["component"], calc))
+            if not out[-1][0]:
+                raise MasterDataError(f"{where}: no name")
+        except MasterDataError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise MasterDataError("; ".join(problems[:10]))
+    return out
+
+
+def _check_references(conn: psycopg.Connection) -> None:
+    """Every parent is a region, the tree has no cycle, and calculations name real indicators."""
+    regions = dict(conn.execute("select name, parent from raw_polio.region").fetchall())
+    unknown = sorted({p for p in regions.values() if p and p not in regions})
+    if unknown:
+        raise MasterDataError(f"regions.csv: parent(s) not defined as regions: {', '.join(unknown[:10])}")
+    for start in regions:
+        seen, node = set(), start
+        while node is not None:
+            if node in seen:
+                raise MasterDataError(f"regions.csv: the region tree has a cycle through {start!r}")
+            seen.add(node)
+            node = regions.get(node)
+    missing = conn.execute(
+        "select distinct c.x from raw_polio.calculated_indicator_component cic "
+        "cross join lateral (values (cic.indicator), (cic.component)) c(x) "
+        "where not exists (select 1 from raw_polio.indicator i where i.name = c.x) order by 1"
+    ).fetchall()
+    if missing:
+        raise MasterDataError("calculated_indicators.csv: unknown indicator(s): "
+                              + ", ".join(r[0] for r in missing[:10]))
+
+
+def load_metadata(folder: str | Path, *, url: str | None = None) -> MetadataResult:
+    """Upsert master data by name from the CSV files present in ``folder`` (all in one transaction)."""
+    folder = Path(folder)
+    present = [name for name in MASTER_FILES if (folder / name).is_file()]
+    if not present:
+        raise MasterDataError(f"{folder}: none of {', '.join(MASTER_FILES)} found")
+    prepared = {}
+    for name in present:
+        table, columns, _key = MASTER_FILES[name]
+        prepared[name] = _clean_rows(name, _read_csv(folder / name, columns))
+    rows_in, inserted, updated = {}, {}, {}
+    with warehouse.transaction(url) as conn:
+        changes.lock_for_write(conn)
+        for name in present:
+            table, columns, key = MASTER_FILES[name]
+            result = warehouse.load(conn, table, columns, prepared[name], mode="upsert", key=key)
+            rows_in[name], inserted[name], updated[name] = result.rows_in, result.inserted, result.updated
+        _check_references(conn)
+        if any(inserted.values()) or any(updated.values()):
+            changes.log_changes(conn, [changes.master_change(", ".join(present))])
+    result = MetadataResult(rows_in, inserted, updated)
+    log.info("master data from %s: %s", folder, result.summary())
+    return result
+
+
+# --- mappings ---------------------------------------------------------------------------------
+
+MASTER_TABLE = {"region": "raw_polio.region", "campaign": "raw_polio.campaign",
+                "indicator": "raw_polio.indicator"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    kind: str
+    source_string: str
+    master: str | None  # None removes the mapping
+
+
+def read_mapping_file(path: str | Path) -> list[Mapping]:
+    """Mappings from a CSV with columns kind, source_string, master (blank master removes)."""
+    rows = _read_csv(Path(path), ["kind", "source_string", "master"])
+    return [Mapping(r["kind"].lower(), r["source_string"], r["master"] or None) for r in rows]
+
+
+def apply_mappings(mappings: Iterable[Mapping], *, url: str | None = None) -> dict[str, int]:
+    """Set or remove mappings (one transaction); every named master must exist."""
+    mappings = list(mappings)
+    problems = [f"kind {m.kind!r} is not one of {', '.join(KINDS)}" for m in mappings
+                if m.kind not in KINDS]
+    problems += [f"{m.kind} mapping without a source_string" for m in mappings if not m.source_string]
+    if problems:
+        raise MasterDataError("; ".join(problems[:10]))
+    with warehouse.transaction(url) as conn:
+        changes.lock_for_write(conn)
+        for kind in KINDS:
+            masters = {m.master for m in mappings if m.kind == kind and m.master}
+            if masters:
+                known = {r[0] for r in conn.execute(
+                    f"select name from {MASTER_TABLE[kind]} where name = any(%s)", (list(masters),))}
+                unknown = sorted(masters - known)
+                if unknown:
+                    raise MasterDataError(f"unknown {kind}(s): {', '.join(unknown[:10])}; "
+                                          "load them with polio_metadata first")
+        # The last line for a string wins, as if the mappings were applied one by one.
+        final = {(m.kind, m.source_string): m.master for m in mappings}
+        to_set = [(k, s, master) for (k, s), master in final.items() if master]
+        to_remove = [(k, s) for (k, s), master in final.items() if not master]
+        result = warehouse.load(conn, "raw_polio.mapping", ["kind", "source_string", "master"],
+                                to_set, mode="upsert", key=["kind", "source_string"])
+        removed = 0
+        for kind, source_string in to_remove:
+            removed += conn.execute(
+                "delete from raw_polio.mapping where kind = %s and source_string = %s",
+                (kind, source_string)).rowcount
+        changes.log_changes(conn, [changes.mapping_change(k, s) for k, s in final])
+    counts = {"set": result.inserted + result.updated, "unchanged": result.skipped, "removed": removed}
+    log.info("mappings: %s", counts)
+    return counts
+
+
+# --- data entry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    region: str
+    campaign: str
+    indicator: str
+    value: float | None  # None removes the entry
+
+
+def enter_values(entries: Iterable[Entry], *, entered_by: str = "data-entry form",
+                 url: str | None = None) -> dict[str, int]:
+    """Store (or remove) data-entry values; names must be master names."""
+    entries = list(entries)
+    with warehouse.transaction(url) as conn:
+        changes.lock_for_write(conn)
+        formats = dict(conn.execute("select name, data_format from raw_polio.indicator").fetchall())
+        problems = []
+        for e in entries:
+            for kind, name in (("region", e.region), ("campaign", e.campaign)):
+                if not conn.execute(f"select 1 from {MASTER_TABLE[kind]} where name = %s", (name,)).fetchone():
+                    problems.append(f"unknown {kind} {name!r}")
+            if e.indicator not in formats:
+                problems.append(f"unknown indicator {e.indicator!r}")
+            if e.value is not None:
+                if not math.isfinite(e.value):
+                    problems.append(f"value {e.value!r} is not a finite number")
+                elif formats.get(e.indicator) == "bool" and e.value not in (0, 1):
+                    problems.append(f"{e.indicator!r} is a yes/no indicator: value must be 0 or 1")
+        if problems:
+            raise MasterDataError("; ".join(problems))
+        final = {(e.region, e.campaign, e.indicator): e.value for e in entries}
+        to_set = [(*key, value, entered_by) for key, value in final.items() if value is not None]
+        result = warehouse.load(conn, "raw_polio.data_entry",
+                                ["region", "campaign", "indicator", "value", "entered_by"],
+                                to_set, mode="upsert", key=["region", "campaign", "indicator"])
+        removed = 0
+        for key, value in final.items():
+            if value is None:
+                removed += conn.execute(
+                    "delete from raw_polio.data_entry where region = %s and campaign = %s "
+                    "and indicator = %s", key).rowcount
+        changes.log_changes(conn, [changes.data_entry_change(*key) for key in final])
+    return {"set": result.inserted + result.updated, "removed": removed}

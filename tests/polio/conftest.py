@@ -1,0 +1,83 @@
+"""Polio test helpers: a fresh warehouse with a small region tree, and writers for documents."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tributary.polio import ingest as ingest_module
+from tributary.polio import master
+
+SHARED_RHIZOME = Path(__file__).resolve().parents[3] / "shared" / "data" / "rhizome"
+
+
+def write_csv(path: Path, rows: Sequence[Sequence[object]], newline: str = "\n",
+              encoding: str = "utf-8") -> Path:
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, lineterminator=newline).writerows(rows)
+    return path
+
+
+@pytest.fixture
+def polio_db(fresh_warehouse: str, tmp_path: Path) -> str:
+    """A fresh warehouse with master data: World > Nigeria > (Kano > Dala, Kano Municipal), Lagos."""
+    folder = tmp_path / "master"
+    folder.mkdir()
+    write_csv(folder / "regions.csv", [
+        ["name", "parent", "region_type"],
+        ["World", "", "world"],
+        ["Nigeria", "World", "country"],
+        ["Kano", "Nigeria", "province"],
+        ["Lagos", "Nigeria", "province"],
+        ["Dala", "Kano", "district"],
+        ["Kano Municipal", "Kano", "district"],
+    ])
+    write_csv(folder / "campaigns.csv", [
+        ["name", "start_date", "end_date"],
+        ["2016-01 NID", "2016-01-10", "2016-01-14"],
+        ["2016-03 SNID", "2016-03-05", "2016-03-09"],
+    ])
+    write_csv(folder / "indicators.csv", [
+        ["name", "data_format"],
+        ["missed", "int"], ["targeted", "int"], ["vaccinated", "int"],
+        ["pct missed", "pct"], ["is accessible", "bool"],
+    ])
+    write_csv(folder / "calculated_indicators.csv", [
+        ["indicator", "component", "calculation"],
+        ["pct missed", "missed", "NUMERATOR"], ["pct missed", "targeted", "DENOMINATOR"],
+    ])
+    master.load_metadata(folder, url=fresh_warehouse)
+    return fresh_warehouse
+
+
+@pytest.fixture
+def document(tmp_path: Path) -> Callable[..., Path]:
+    """Write a CSV document: ``document("a.csv", rows, newline="\\r")``."""
+    counter = iter(range(1_000_000))
+
+    def make(name: str | None, rows: Sequence[Sequence[object]], **kwargs) -> Path:
+        return write_csv(tmp_path / (name or f"doc{next(counter)}.csv"), rows, **kwargs)
+
+    return make
+
+
+def ingest(path: Path, url: str, **kwargs):
+    return ingest_module.ingest(path, url=url, **kwargs)
+
+
+def map_all(url: str, kind: str, pairs: dict[str, str | None]) -> None:
+    master.apply_mappings([master.Mapping(kind, s, m) for s, m in pairs.items()], url=url)
+
+
+def query(url: str, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def datapoints(url: str) -> dict[tuple[str, str, str], float]:
+    return {(r, c, i): v for r, c, i, v in query(
+        url, "select region, campaign, indicator, value from polio.datapoint")}
