@@ -36,16 +36,25 @@ def interval(context: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
 def run_task(source: str, name: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Run one stage for the run's interval with the run's params; returns a summary (XCom)."""
     start, end = interval(context)
+    dag = context.get("dag")
+    label = f"{dag.dag_id if dag else 'traffic'}/{context.get('run_id', 'local')}"
     report = run_stage(stage(source, name), start, end,
-                       StageOptions.from_params(context.get("params") or {}))
+                       StageOptions.from_params(context.get("params") or {}), run_label=label)
     return summary(report)
 
 
 def run_days(source: str, start: dt.date, end: dt.date, options: StageOptions | None = None,
-             stages: tuple[str, ...] | None = None) -> list[StageReport]:
-    """All (or some) stages of a source over [start, end) without Airflow (tests, benchmarks)."""
-    return [run_stage(s, start, end, options or StageOptions()) for s in SOURCES[source]
+             stages: tuple[str, ...] | None = None, lake: Any = None) -> list[StageReport]:
+    """All (or some) stages of a source over [start, end) without Airflow (tests, benchmarks).
+    Stops at the first stage that fails, like a DAG run would mark it."""
+    return [run_stage(s, start, end, options or StageOptions(), lake) for s in SOURCES[source]
             if stages is None or s.name in stages]
+
+
+def portal_datasets() -> dict[str, str]:
+    """Every portal dataset the publish stages write: ``{dataset_id: row_identifier}``."""
+    targets = [*bluetooth.PUBLISH.values(), wavetronix.TARGET, gridsmart.TARGET]
+    return {t.dataset_id: t.row_id for t in targets}
 
 
 def summary(report: StageReport) -> dict[str, Any]:

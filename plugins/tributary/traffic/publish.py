@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from tributary import warehouse
 from tributary.traffic.stages import Item, StageRun
@@ -59,15 +60,22 @@ def item_query(target: Target, base: str, day: dt.date) -> str:
             f"and collection_date = date '{day.isoformat()}'")
 
 
-def send(target: Target, base: str, day: dt.date) -> None:
-    """Upsert the staged day to the portal through the platform's Socrata operator."""
+def send(run: StageRun, target: Target, base: str, day: dt.date) -> dict:
+    """Upsert the item's staged rows to the portal through the platform's Socrata operator.
+
+    The operator names its publication after the task instance (so a retry resumes it); here one
+    task publishes many items, so each item gets its own name under the stage's run.
+    """
     from tributary.socrata.operators import SocrataUpsertOperator  # noqa: PLC0415
 
+    task_id = f"publish_{base}_{day:%Y%m%d}"
     operator = SocrataUpsertOperator(
-        task_id=f"publish_{target.dataset_id.replace('-', '_')}_{day:%Y%m%d}",
-        sql=item_query(target, base, day), dataset_id=target.dataset_id, row_id=target.row_id,
-        chunk_size=CHUNK_SIZE, socrata_conn_id=SOCRATA_CONN_ID)
-    operator.execute(context={})
+        task_id=task_id, sql=item_query(target, base, day), dataset_id=target.dataset_id,
+        row_id=target.row_id, chunk_size=CHUNK_SIZE, socrata_conn_id=SOCRATA_CONN_ID)
+    dag_id, _, run_id = run.run_label.partition("/")
+    instance = SimpleNamespace(dag_id=dag_id or "traffic", run_id=run_id or "local",
+                               task_id=task_id, map_index=-1)
+    return operator.execute(context={"ti": instance})
 
 
 def publish_day(run: StageRun, source: str, base: str, day: dt.date, target: Target,
@@ -83,7 +91,7 @@ def publish_day(run: StageRun, source: str, base: str, day: dt.date, target: Tar
         warehouse.load(conn, target.table, ["lake_item", *target.columns],
                        ((base, *row) for row in rows), mode="replace",
                        replace_where=("lake_item = %s and collection_date = %s", [base, day]))
-    send(target, base, day)
+    send(run, target, base, day)
     with run.tx() as conn:
         warehouse.load(conn, "raw_traffic.publication",
                        ["data_source", "id_base", "collection_date", "dataset_id", "rows_sent",

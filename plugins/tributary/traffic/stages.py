@@ -82,6 +82,7 @@ class StageRun:
     options: StageOptions
     lake: Any
     conn: Any = None  # one autocommit warehouse connection for the whole stage run
+    run_label: str = "traffic/local"  # "<dag_id>/<run_id>" inside Airflow
 
     @contextmanager
     def db(self) -> Iterator[Any]:
@@ -157,11 +158,12 @@ def write_item(run: StageRun, result: ItemResult, report: StageReport) -> None:
 
 
 def run_stage(stage: Stage, start: dt.date, end: dt.date, options: StageOptions,
-              lake: Any = None) -> StageReport:
+              lake: Any = None, run_label: str = "traffic/local") -> StageReport:
     """Run one stage over the collection days [start, end); raise StageFailed if any item failed."""
     started = time.monotonic()
     with warehouse.connect(autocommit=True) as conn:
-        run = StageRun(stage.data_source, stage.name, start, end, options, lake or open_lake(), conn)
+        run = StageRun(stage.data_source, stage.name, start, end, options, lake or open_lake(), conn,
+                       run_label)
         return _run(stage, run, started)
 
 
