@@ -49,3 +49,9 @@ create table if not exists raw_mindtrails.reject (
     rejected_at  timestamptz not null default now(),
     unique nulls not distinct (source, line_number, reason)
 );
+
+create table if not exists raw_mindtrails.study (
+    server       text primary key,
+    schedule     jsonb not null,          -- GET /api/study: sessions in order, tasks of each
+    fetched_at   timestamptz not null
+);

@@ -76,11 +76,19 @@ def select_scales(listing, selector: str, server: str) -> list:
     return chosen
 
 
-def plan(servers: list[Server], scales: str) -> list[dict]:
-    """One work item per server × selected scale, from each website's export listing."""
+def plan(servers: list[Server], scales: str, url: str | None = None) -> list[dict]:
+    """One work item per server × selected scale, from each website's export listing. Also keeps
+    each study's session schedule (``GET /api/study``) in ``raw_mindtrails.study`` for the reports."""
     items = []
     for server in servers:
-        for info in select_scales(StudySite(server).scales(), scales, server.name):
+        site = StudySite(server)
+        listing = site.scales()
+        schedule = site.study()
+        with warehouse.transaction(url) as conn:
+            warehouse.load(conn, "raw_mindtrails.study", ["server", "schedule", "fetched_at"],
+                           [(server.name, schedule, dt.datetime.now(dt.UTC))], mode="upsert",
+                           key=["server"])
+        for info in select_scales(listing, scales, server.name):
             items.append({"server": server.name, "scale": info.name, "deleteable": info.deleteable})
     return items
 
