@@ -42,9 +42,9 @@ def ingest_day(lake, day: dt.date) -> dict:
 @pytest.fixture(scope="module")
 def star(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Two sample days and the dimensions loaded into the session warehouse, star built by dbt."""
-    from tests.conftest import run_dbt
-
     from tributary.lake import open_lake
+
+    from tests.conftest import run_dbt
 
     tmp = tmp_path_factory.mktemp("app-star")
     lake = open_lake((tmp / "lake").as_uri())

@@ -98,9 +98,8 @@ def test_trigger_and_ingest_on_s3(fresh_warehouse, s3_lake, tmp_path):
 
     archived = ingest.archive(s3_lake, DAY)
     summary = ingest.clean(s3_lake, DAY, archived)
-    with pytest.raises(ingest.ExportError, match="landing file kept"):
-        with warehouse.connect() as conn:
-            ingest.release_landing(conn, s3_lake, DAY, archived)  # not loaded yet
+    with pytest.raises(ingest.ExportError, match="landing file kept"), warehouse.connect() as conn:
+        ingest.release_landing(conn, s3_lake, DAY, archived)  # not loaded yet
     with warehouse.transaction() as conn:
         ingest.load_day(conn, s3_lake, DAY, archived, summary)
     with warehouse.connect() as conn:

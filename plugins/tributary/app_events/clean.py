@@ -124,7 +124,7 @@ class _BatchWriter:
         if not rows:
             return
         schema = SCHEMAS[name]
-        columns = [pa.array(col, type=field.type) for col, field in zip(zip(*rows), schema, strict=True)]
+        columns = [pa.array(col, type=field.type) for col, field in zip(zip(*rows, strict=True), schema, strict=True)]
         self.writers[name].write_table(pa.Table.from_arrays(columns, schema=schema))
         rows.clear()
 
