@@ -14,11 +14,14 @@
 --   no region between them has a stored value (that one stands in for its subtree). This equals
 --   "aggregate(R) = sum over children of (stored value if any, else the child's aggregate)";
 --   for bool the mean is over the same values.
+-- Sums of parts (PART_TO_BE_SUMMED) are computed at each region that holds the parts before
+-- aggregating, so a total aggregates like the stored values it is made of (and rows without a
+-- stored total are not lost when a sibling region stores an intermediate part).
 -- Incremental unit: the campaign. Campaigns with merged changes since the last run are rebuilt
 -- whole (master-data changes rebuild all); a tombstone row (null region) per rebuilt campaign
 -- carries the watermark and is left out by polio.agg_datapoint.
 
-with batch as (
+with recursive batch as (
     select change_hi from {{ ref('int_polio__refresh_batch') }}
 ),
 
@@ -60,8 +63,44 @@ stored as (
     {% endif %}
 ),
 
+sum_edges as (
+    select indicator, component
+    from {{ ref('stg_polio__calculated_indicator_component') }}
+    where calculation = 'PART_TO_BE_SUMMED'
+),
+
+-- each stored value climbs the sum graph until an indicator stored at the same region
+climb (region, campaign, value, node) as (
+    select s.region, s.campaign, s.value, e.indicator
+    from stored as s
+    inner join sum_edges as e on e.component = s.indicator
+    union all
+    select c.region, c.campaign, c.value, e.indicator
+    from climb as c
+    inner join sum_edges as e on e.component = c.node
+    where not exists (
+        select 1 from stored as s
+        where s.region = c.region and s.campaign = c.campaign and s.indicator = c.node
+    )
+),
+
+base_sums as (
+    select c.region, c.campaign, c.node as indicator, sum(c.value) as value, i.data_format
+    from climb as c
+    inner join {{ ref('stg_polio__indicator') }} as i on i.indicator = c.node
+    where not exists (
+        select 1 from stored as s
+        where s.region = c.region and s.campaign = c.campaign and s.indicator = c.node
+    )
+    group by c.region, c.campaign, c.node, i.data_format
+),
+
 summable as (
-    select * from stored where data_format in ('int', 'bool')
+    select region, campaign, indicator, value, data_format
+    from stored where data_format in ('int', 'bool')
+    union all
+    select region, campaign, indicator, value, data_format
+    from base_sums where data_format = 'int'
 ),
 
 -- distance to the nearest proper ancestor holding its own stored value
@@ -92,7 +131,7 @@ aggregated as (
         case c.data_format when 'bool' then c.total / c.n else c.total end as value
     from contributions as c
     where not exists (
-        select 1 from stored as s
+        select 1 from summable as s
         where s.region = c.region and s.campaign = c.campaign and s.indicator = c.indicator
     )
 )

@@ -1,0 +1,62 @@
+"""
+### polio_mapping
+
+Maps source strings (as written in documents) to master names. A mapping belongs to the string,
+so it applies to every past and future document; `master: null` removes it. Check
+`polio.missing_mapping` for what still needs mapping.
+
+**Params** — either one mapping:
+- `kind` — `region`, `campaign` or `indicator`
+- `source_string` — the string as written (e.g. `AF001039003000000000`)
+- `master` — the master name, or null to remove the mapping
+
+or a file: `path` — a CSV with columns kind, source_string, master (blank master removes).
+
+Emits `tributary://raw_polio`, which schedules `polio_refresh`.
+"""
+
+from datetime import datetime
+
+from airflow.sdk import Asset, Param, dag, task
+
+from tributary.dag_defaults import DEFAULT_ARGS
+
+RAW_POLIO = Asset("tributary://raw_polio")
+
+
+@dag(
+    dag_id="polio_mapping",
+    schedule=None,
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    tags=["polio", "mapping"],
+    doc_md=__doc__,
+    params={
+        "kind": Param(None, type=["null", "string"], enum=[None, "region", "campaign", "indicator"],
+                      title="Kind", description="What the source string names (one mapping)."),
+        "source_string": Param(None, type=["null", "string"], title="Source string",
+                               description="The string exactly as written in the documents."),
+        "master": Param(None, type=["null", "string"], title="Master name",
+                        description="The master region/campaign/indicator; empty removes the mapping."),
+        "path": Param(None, type=["null", "string"], title="Mapping file",
+                      description="Instead of one mapping: a CSV with kind, source_string, master."),
+    },
+)
+def polio_mapping():
+    @task(outlets=[RAW_POLIO])
+    def apply(params: dict) -> dict:
+        from tributary.polio.master import Mapping, apply_mappings, read_mapping_file
+
+        if params.get("path"):
+            mappings = read_mapping_file(params["path"])
+        elif params.get("kind") and params.get("source_string"):
+            mappings = [Mapping(params["kind"], params["source_string"], params.get("master") or None)]
+        else:
+            raise ValueError("give either path, or kind and source_string (and master)")
+        return apply_mappings(mappings)
+
+    apply()
+
+
+polio_mapping()

@@ -1,0 +1,53 @@
+"""
+### polio_metadata
+
+Upserts polio master data **by name** from a folder of CSV files (any of them may be absent):
+
+- `regions.csv` — name, parent, region_type (the region tree; parents must exist, no cycles)
+- `campaigns.csv` — name, start_date, end_date (YYYY-MM-DD)
+- `indicators.csv` — name, data_format (`int` summed up the tree, `bool` averaged, `pct` not aggregated)
+- `calculated_indicators.csv` — indicator, component, calculation (`PART_TO_BE_SUMMED`,
+  `NUMERATOR`, `DENOMINATOR`, `WHOLE_OF_DIFFERENCE`, `PART_OF_DIFFERENCE`)
+
+All files load in one transaction; a bad row fails the run and nothing is written.
+
+**Params** — `path`: the folder (default: the bundled sample `include/sample/polio/master`).
+Emits `tributary://raw_polio`, which schedules `polio_refresh`.
+"""
+
+from datetime import datetime
+
+from airflow.sdk import Asset, Param, dag, task
+
+from tributary import settings
+from tributary.dag_defaults import DEFAULT_ARGS
+
+RAW_POLIO = Asset("tributary://raw_polio")
+
+
+@dag(
+    dag_id="polio_metadata",
+    schedule=None,
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    tags=["polio", "extract"],
+    doc_md=__doc__,
+    params={
+        "path": Param(str(settings.SAMPLE_DIR / "polio" / "master"), type="string",
+                      title="Master data folder",
+                      description="Folder with regions.csv, campaigns.csv, indicators.csv and/or "
+                                  "calculated_indicators.csv."),
+    },
+)
+def polio_metadata():
+    @task(outlets=[RAW_POLIO])
+    def load_master_data(params: dict) -> dict:
+        from tributary.polio.master import load_metadata
+
+        return load_metadata(params["path"]).inserted
+
+    load_master_data()
+
+
+polio_metadata()

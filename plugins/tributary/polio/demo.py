@@ -1,0 +1,52 @@
+"""`make demo` for polio: master data, a long and a wide document, a mapping file, one data-entry
+value, a refresh; then counts and what still needs mapping. Idempotent: a second run loads
+nothing new (same documents by checksum, same mappings and entry)."""
+
+from __future__ import annotations
+
+import csv
+
+from tributary import settings, warehouse
+
+SAMPLE = settings.SAMPLE_DIR / "polio"
+WIDE_IGNORE = ["Province", "PCODE", "level", "DCODE", "District.Name", "Alternative.Spell"]
+
+
+def run(ctx) -> None:
+    ctx.run("polio_metadata", {"path": str(SAMPLE / "master")})
+    ctx.run("polio_ingest", {"path": str(SAMPLE / "documents" / "nigeria_2016_01_long.csv"),
+                             "region_column": "region", "campaign_column": "campaign"})
+    ctx.run("polio_ingest", {"path": str(SAMPLE / "documents" / "afghanistan_2016_03_wide.csv"),
+                             "region_column": "geocode", "campaign_column": "campaign",
+                             "ignore_columns": WIDE_IGNORE})
+    ctx.run("polio_mapping", {"path": str(SAMPLE / "mappings.csv")})
+    ctx.run("polio_data_entry", {"region": "Kano", "campaign": "Nigeria January 2016",
+                                 "indicator": "Number of children missed due to child not available",
+                                 "value": 900})
+    ctx.run("polio_refresh")
+    with warehouse.connect() as conn:
+        counts = {
+            name: conn.execute(f"select count(*) from {name}").fetchone()[0]  # noqa: S608 (fixed names)
+            for name in ("raw_polio.document", "raw_polio.source_datapoint", "polio.datapoint",
+                         "polio.agg_datapoint", "polio.datapoint_with_computed",
+                         "polio.rejected_value", "polio.missing_mapping")
+        }
+        missing = conn.execute(
+            "select kind, source_string, document_id, rows from polio.missing_mapping "
+            "order by kind, source_string, document_id").fetchall()
+        national = conn.execute(
+            "select value from polio.datapoint_with_computed where region = 'Nigeria' "
+            "and indicator = '% missed children due to child not available'").fetchone()
+    for name, n in counts.items():
+        ctx.say(f"  {name:34s} {n:>7,}")
+    if national:
+        ctx.say(f"  Nigeria, % missed children due to child not available (computed): {national[0]:.4f}")
+    ctx.say("  polio.missing_mapping (still to map):")
+    for kind, source_string, document_id, rows in missing:
+        ctx.say(f"    {kind:9s} {source_string!r:45s} document {document_id}: {rows} facts")
+    report = ctx.report("polio/missing_mapping.csv")
+    with open(report, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["kind", "source_string", "document_id", "rows"])
+        writer.writerows(missing)
+    ctx.say(f"  wrote {report}")
