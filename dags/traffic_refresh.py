@@ -1,0 +1,32 @@
+"""
+### traffic_refresh
+
+Builds the traffic dbt models (`models/traffic`) after a traffic source DAG finished (scheduled
+on the Asset `tributary://traffic/perfmet` they emit): **`traffic.sensor_health`**, per sensor
+and day whether it was responsive, generating and suspect (all zeros, or far from its 7-day
+moving average by the dbt var `traffic_suspect_factor`, default 3). Each model's tests run
+right after it. No params.
+"""
+
+from datetime import datetime
+
+from airflow.sdk import Asset, dag
+
+from tributary.dag_defaults import DEFAULT_ARGS
+from tributary.dbt_dags import dbt_models
+
+
+@dag(
+    dag_id="traffic_refresh",
+    schedule=[Asset("tributary://traffic/perfmet")],
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    tags=["traffic", "dbt"],
+    doc_md=__doc__,
+)
+def traffic_refresh():
+    dbt_models("traffic_models", select=["path:models/traffic"])
+
+
+traffic_refresh()
