@@ -52,6 +52,7 @@ def source_table(warehouse_url: str):
                        g::numeric as whole,
                        date '2024-01-01' + g as day,
                        timestamp '2024-01-01 08:30' + g * interval '1 minute' as seen_at,
+                       timestamptz '2024-01-01 08:30+02' + g * interval '1 minute' as seen_utc,
                        g % 2 = 0 as even,
                        case when g % 5 = 0 then null else g end as maybe
                 from generate_series(1, {n}) g""")

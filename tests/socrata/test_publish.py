@@ -44,6 +44,7 @@ def test_rows_arrive_exactly_once_with_soda_types(soda, dataset, source_table):
     row = next(r for r in rows if r["id"] == 10)
     assert row == {"id": 10, "name": "name 10", "amount": 12.5, "whole": 10,
                    "day": "2024-01-11T00:00:00.000", "seen_at": "2024-01-01T08:40:00.000",
+                   "seen_utc": "2024-01-01T06:40:00.000Z",
                    "even": True, "maybe": None}
     assert type(row["whole"]) is int and type(row["amount"]) is float
     assert summary["status"] == "succeeded"

@@ -18,6 +18,7 @@ import psycopg
 from psycopg import sql
 
 from tributary import warehouse
+from tributary.socrata import soda
 from tributary.socrata.responses import UpsertResult
 from tributary.socrata.source import stream_values
 
@@ -120,7 +121,7 @@ def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk:
          r.created, r.updated, r.deleted, upsert, last, run_id))
     if pub.simulate:
         return  # a dry run changes nothing on the portal, so nothing counts as published
-    values = [json.dumps(v) for v in chunk.row_values]
+    values = [soda.json_text(v) for v in chunk.row_values]
     if upsert:
         warehouse.load(conn, "publish.published_row",
                        ["portal", "dataset_id", "row_value", "run_id"],

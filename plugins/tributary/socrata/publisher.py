@@ -8,11 +8,11 @@ gone. A publication with the same key that did not finish resumes after its last
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from tributary import warehouse
@@ -41,6 +41,42 @@ class Progress:
     def __call__(self, rows: int, chunks: int) -> None:
         self.emit(f"{self.verb} {rows:,} / {self.total_rows:,} rows, "
                   f"{chunks:,} / {self.total_chunks:,} chunks")
+
+
+class ChunkRecorder:
+    """Records acknowledged chunks on a worker thread while the next chunk is read and sent.
+
+    At most one chunk is acknowledged but not yet recorded; if the process dies then, a retry
+    sends that chunk again, which an upsert makes harmless. Errors surface on the next call.
+    """
+
+    def __init__(self, book, pub: Publication, run_id: int) -> None:
+        self.book, self.pub, self.run_id = book, pub, run_id
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socrata-ledger")
+        self._pending: Future | None = None
+
+    def _record(self, chunk: Chunk) -> None:
+        with self.book.transaction():
+            ledger.record_chunk(self.book, self.pub, self.run_id, chunk)
+
+    def submit(self, chunk: Chunk) -> None:
+        self.wait()
+        self._pending = self._pool.submit(self._record, chunk)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self, *, quiet: bool = False) -> None:
+        """Wait for the last record; ``quiet`` when another error is already on its way."""
+        try:
+            self.wait()
+        except Exception:
+            if not quiet:
+                raise
+        finally:
+            self._pool.shutdown()
 
 
 def publish(pub: Publication, source: Source, *, portal: Portal | None,
@@ -106,19 +142,25 @@ def _upserts(pub: Publication, source: Source, run: ledger.RunState, book, reade
         reader.execute(f"truncate {SEEN_TABLE}")
     columns, chunks = stream_chunks(reader, source, pub.row_id, pub.chunk_size, after)
     number, rows_sent = run.chunks_sent, run.rows_sent
-    for rows in chunks:
-        number += 1
-        started = time.monotonic()
-        objects = [soda.encode_row(columns, row) for row in rows]
-        result, response = _send(pub, portal, fallback, number, objects, deleted=False)
-        ids = [obj[pub.row_id] for obj in objects]
-        if seen:
-            warehouse.copy_rows(reader, SEEN_TABLE, ["row_value"], ([json.dumps(v)] for v in ids))
-        with book.transaction():
-            ledger.record_chunk(book, pub, run.run_id, Chunk(
-                number, "upsert", ids, result, response, time.monotonic() - started))
-        rows_sent += len(rows)
-        progress(rows_sent, number)
+    recorder = ChunkRecorder(book, pub, run.run_id)
+    try:
+        for rows in chunks:
+            number += 1
+            started = time.monotonic()
+            objects = soda.encode_rows(columns, rows)
+            result, response = _send(pub, portal, fallback, number, objects, deleted=False)
+            ids = [obj[pub.row_id] for obj in objects]
+            if seen:
+                warehouse.copy_rows(reader, SEEN_TABLE, ["row_value"],
+                                    ([soda.json_text(v)] for v in ids))
+            recorder.submit(Chunk(number, "upsert", ids, result, response,
+                                  time.monotonic() - started))
+            rows_sent += len(rows)
+            progress(rows_sent, number)
+        recorder.close()
+    except BaseException:
+        recorder.close(quiet=True)
+        raise
     reader.commit()  # ends the cursor's transaction
     return number
 
@@ -139,6 +181,7 @@ def _deletes(pub: Publication, run: ledger.RunState, book, reader, portal: Porta
         started = time.monotonic()
         objects = [soda.deleted_row(pub.row_id, v) for v in values]
         result, response = _send(pub, portal, fallback, number, objects, deleted=True)
+        # Recorded at once: the stale-id cursor must not outrun the deletions it reports.
         with book.transaction():
             ledger.record_chunk(book, pub, run.run_id, Chunk(
                 number, "delete", values, result, response, time.monotonic() - started))

@@ -43,23 +43,50 @@ class Source:
         return sql.SQL("({})").format(sql.SQL(self.query.strip().rstrip(";")))
 
 
+#: Date and time columns are formatted by Postgres as SODA wants them: the server does it in
+#: parallel with the publisher, and it is the costliest conversion to do in Python.
+_FORMATS = {
+    1082: 'YYYY-MM-DD"T00:00:00.000"',  # date: a floating timestamp at midnight
+    1114: 'YYYY-MM-DD"T"HH24:MI:SS.MS',  # timestamp
+}
+_TIMESTAMPTZ = 1184
+
+
+def _column(name: str, type_oid: int) -> sql.Composable:
+    column = sql.SQL("_src.{}").format(sql.Identifier(name))
+    if type_oid in _FORMATS:
+        expr = sql.SQL("to_char({}, {})").format(column, sql.Literal(_FORMATS[type_oid]))
+    elif type_oid == _TIMESTAMPTZ:  # in UTC, whatever the session's time zone
+        expr = sql.SQL("to_char({} at time zone 'UTC', {})").format(
+            column, sql.Literal('YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    else:
+        return column
+    return sql.SQL("{} as {}").format(expr, sql.Identifier(name))
+
+
 def _select(source: Source, row_id: str, after: Any, what: sql.Composable,
             order: bool) -> tuple[sql.Composed, list[Any]]:
     where, params = sql.SQL(""), []
     if after is not None:
-        where = sql.SQL(" where {} > %s").format(sql.Identifier(row_id))
+        where = sql.SQL(" where _src.{} > %s").format(sql.Identifier(row_id))
         params = [after]
     statement = sql.SQL("select {what} from {rel} as _src{where}").format(
         what=what, rel=source.relation(), where=where)
     if order:
-        statement += sql.SQL(" order by {}").format(sql.Identifier(row_id))
+        # The source column, not a formatted output column of the same name.
+        statement += sql.SQL(" order by _src.{}").format(sql.Identifier(row_id))
     return statement, params
+
+
+def describe(conn: psycopg.Connection, source: Source) -> list[tuple[str, int]]:
+    """The source's columns as (name, type oid)."""
+    cursor = conn.execute(sql.SQL("select * from {} as _src limit 0").format(source.relation()))
+    return [(c.name, c.type_code) for c in cursor.description]
 
 
 def check_row_id(conn: psycopg.Connection, source: Source, row_id: str) -> list[str]:
     """The source's columns; raises `SourceError` when ``row_id`` is not one of them."""
-    cursor = conn.execute(sql.SQL("select * from {} as _src limit 0").format(source.relation()))
-    columns = [c.name for c in cursor.description]
+    columns = [name for name, _ in describe(conn, source)]
     if row_id not in columns:
         raise SourceError(f"row identifier {row_id!r} is not a column of {source.label} "
                           f"(columns: {', '.join(columns)})")
@@ -79,7 +106,8 @@ def stream_chunks(conn: psycopg.Connection, source: Source, row_id: str, chunk_s
     ``conn`` must not be in autocommit mode (a named cursor lives in a transaction). Raises
     `SourceError` for a NULL or repeated row identifier (check the column with `check_row_id`).
     """
-    statement, params = _select(source, row_id, after, sql.SQL("*"), order=True)
+    select_list = sql.SQL(", ").join(_column(n, oid) for n, oid in describe(conn, source))
+    statement, params = _select(source, row_id, after, select_list, order=True)
     cursor = conn.cursor(name="socrata_source")
     cursor.itersize = chunk_size
     cursor.execute(statement, params)
