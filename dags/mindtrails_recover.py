@@ -13,7 +13,6 @@ Params
 from datetime import datetime
 
 from airflow.sdk import Asset, Param, dag, task
-
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.mindtrails import pipeline
 

@@ -156,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
     stats = {"requests": 0, "pending_deletes": 0}
 
     def log_message(self, fmt: str, *args: object) -> None:
-        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
+        sys.stderr.write(f"{self.log_date_time_string()} {fmt % args}\n")
 
     # --- plumbing ---
     def _send(self, status: int, body: object = None, *, raw: bytes | None = None) -> None:

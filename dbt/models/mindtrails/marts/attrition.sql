@@ -15,6 +15,6 @@ select
     session_name,
     session_index,
     participants,
-    100.0 * participants / nullif(first_value(participants) over (
-        partition by server order by session_index), 0) as percent_retained
+    round(100.0 * participants / nullif(first_value(participants) over (
+        partition by server order by session_index), 0), 2) as percent_retained
 from sessions

@@ -16,8 +16,8 @@ select
     count(*) as entries,
     count(*) filter (where coalesce(jsonb_typeof(e.payload -> c.column_name), 'null') = 'null') as missing,
     count(*) filter (where e.payload ->> c.column_name in ('555', 'Prefer not to answer')) as prefer_not,
-    100.0 * count(*) filter (where coalesce(jsonb_typeof(e.payload -> c.column_name), 'null') = 'null')
-        / count(*) as missing_percent
+    round(100.0 * count(*) filter (where coalesce(jsonb_typeof(e.payload -> c.column_name), 'null') = 'null')
+        / count(*), 2) as missing_percent
 from columns as c
 join entries as e using (server, scale)
 group by c.server, c.scale, c.column_name

@@ -1,0 +1,89 @@
+"""`make demo` for MindTrails: a study website stand-in on loopback (its key pair and password
+generated now, never stored), two exports in delete mode (the second finds nothing new),
+recovery from the lake backups, the dbt refresh, and the reports written as CSV plus a PNG."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from tributary import standin, warehouse
+from tributary.mindtrails import charts, rsa_fields
+from tributary.mindtrails.backups import ROOT
+
+SERVER = "demo"
+REPORTS = ["scale_report", "participant_report", "column_missing", "attrition", "participant_session"]
+
+
+def _forget_previous_demo(ctx) -> None:
+    """Each demo starts a brand-new website, so the previous demo's rows and backups of the
+    ``demo`` server are removed first (that keeps re-running the demo idempotent)."""
+    with warehouse.transaction() as conn:
+        for table in ("entry", "benchmark", "decoded", "deletion", "study"):
+            conn.execute(f"delete from raw_mindtrails.{table} where server = %s", (SERVER,))
+    lake = ctx.lake
+    for obj in lake.list(f"{ROOT}/{SERVER}"):
+        lake.delete(obj.path)
+
+
+def _export_report(conn, name: str, path: Path) -> int:
+    with conn.cursor() as cur:
+        cur.execute(f"select * from mindtrails.{name} order by 1, 2, 3")
+        rows = cur.fetchall()
+        with path.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([d.name for d in cur.description])
+            writer.writerows(rows)
+    return len(rows)
+
+
+def run(ctx) -> None:
+    private, public = rsa_fields.generate_key_pair()
+    password = secrets.token_urlsafe(18)
+    with tempfile.TemporaryDirectory(prefix="mindtrails-demo-") as tmp:
+        key_path = Path(tmp) / "public.pem"
+        key_path.write_text(public)
+        site = standin.start("mindtrails_site", "--public-key", str(key_path), "--user", "exporter",
+                             "--participants", "60", env={"MINDTRAILS_SITE_PASSWORD": password})
+    env_name = f"AIRFLOW_CONN_MINDTRAILS_{SERVER.upper()}"
+    previous = os.environ.get(env_name)
+    os.environ[env_name] = json.dumps({
+        "conn_type": "http", "host": site.host, "port": site.port, "schema": "http",
+        "login": "exporter", "password": password,
+        "extra": {"ready": True, "delete_mode": True, "private_key": private},
+    })
+    try:
+        _forget_previous_demo(ctx)
+        ctx.say(f"  study website stand-in on {site.url} (delete_mode on)")
+        ctx.run("mindtrails_export", {"server": SERVER, "scales": "all"})
+        ctx.run("mindtrails_export", {"server": SERVER, "scales": "all"})
+        with urllib.request.urlopen(f"{site.url}/__state") as response:
+            state = json.loads(response.read())
+        with warehouse.connect() as conn:
+            stored, deleted = conn.execute(
+                "select (select count(*) from raw_mindtrails.entry where server = %s), "
+                "(select count(*) from raw_mindtrails.deletion where server = %s)",
+                (SERVER, SERVER)).fetchone()
+        ctx.say(f"  exported {stored} entries; {deleted} sensitive entries deleted from the website "
+                f"(left there: {state['scales']}); second run found nothing new")
+        ctx.run("mindtrails_recover", {"server": SERVER})
+        ctx.run("mindtrails_refresh")
+    finally:
+        site.stop()
+        if previous is None:
+            os.environ.pop(env_name, None)
+        else:
+            os.environ[env_name] = previous
+    with warehouse.connect() as conn:
+        for name in REPORTS:
+            path = ctx.report(f"mindtrails/{name}.csv")
+            ctx.say(f"  mindtrails.{name}: {_export_report(conn, name, path)} rows -> {path}")
+        rows = conn.execute("select server, session_name, session_index, participants, percent_retained "
+                            "from mindtrails.attrition").fetchall()
+    chart = charts.attrition_chart(rows, ctx.report("mindtrails/attrition.png"))
+    ctx.say(f"  attrition chart -> {chart}")
