@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tributary import settings
+from tributary import environment, settings
 from tributary.operations import browser as browser_mod
 from tributary.operations.cluster import AirflowCluster, ClusterConfig, LocalRedis
 
@@ -39,7 +39,24 @@ def docs_target() -> Path:
 
 
 @pytest.fixture(scope="session")
-def airflow_cluster(redis_broker: LocalRedis, docs_target: Path) -> Iterator[AirflowCluster]:
+def ops_warehouse() -> Iterator[str]:
+    """The cluster's own warehouse database (raw tables created): what its DAG runs write."""
+    from tributary import warehouse
+
+    server = environment.with_database(os.environ["WAREHOUSE_URL"], "postgres")
+    name = f"{environment.database_of(os.environ['WAREHOUSE_URL'])}_ops"
+    environment.ensure_database(server, name)
+    url = environment.with_database(server, name)
+    with warehouse.transaction(url) as conn:
+        warehouse.create_raw_tables(conn)
+    try:
+        yield url
+    finally:
+        environment.drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def airflow_cluster(redis_broker: LocalRedis, docs_target: Path, ops_warehouse: str) -> Iterator[AirflowCluster]:
     """API server (UI + execution API), scheduler, DAG processor, triggerer and two Celery
     workers, each its own process, on free loopback ports."""
     config = ClusterConfig(
@@ -49,8 +66,13 @@ def airflow_cluster(redis_broker: LocalRedis, docs_target: Path) -> Iterator[Air
         worker_concurrency=2,
         broker_url=redis_broker.url,
         heartbeat_timeout=HEARTBEAT_TIMEOUT,
-        extra_env={"AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(
-            {"tributary": {"dir": str(docs_target), "name": "Tributary dbt docs"}})},
+        extra_env={
+            "AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(
+                {"tributary": {"dir": str(docs_target), "name": "Tributary dbt docs"}}),
+            "WAREHOUSE_URL": ops_warehouse,
+            "AIRFLOW_CONN_WAREHOUSE": ops_warehouse,
+            "TRIBUTARY_PG_DBNAME": environment.database_of(ops_warehouse),
+        },
     )
     cluster = AirflowCluster(os.environ, config)
     cluster.start(timeout=240)
