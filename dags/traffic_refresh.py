@@ -11,7 +11,6 @@ right after it. No params.
 from datetime import datetime
 
 from airflow.sdk import Asset, dag
-
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
 
