@@ -75,7 +75,7 @@ def map_all(url: str, kind: str, pairs: dict[str, str | None]) -> None:
 
 def query(url: str, sql: str, params: Sequence[object] = ()) -> list[tuple]:
     with psycopg.connect(url) as conn:
-        return conn.execute(sql, params).fetchall()
+        return conn.execute(sql, params or None).fetchall()
 
 
 def datapoints(url: str) -> dict[tuple[str, str, str], float]:

@@ -1,0 +1,48 @@
+"""The polio DAGs end to end on the bundled sample (the demo's path), polio_refresh through cosmos."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.polio.conftest import query
+from tributary import settings
+from tributary.dag_runner import run_dag
+from tributary.polio.demo import WIDE_IGNORE
+
+SAMPLE = settings.SAMPLE_DIR / "polio"
+
+
+@pytest.mark.slow
+def test_sample_through_the_dags(fresh_warehouse):
+    url = fresh_warehouse
+    assert run_dag("polio_metadata", {"path": str(SAMPLE / "master")}).ok
+    assert run_dag("polio_ingest", {"path": str(SAMPLE / "documents" / "nigeria_2016_01_long.csv")}).ok
+    assert run_dag("polio_ingest", {"path": str(SAMPLE / "documents" / "afghanistan_2016_03_wide.csv"),
+                                    "region_column": "geocode", "ignore_columns": WIDE_IGNORE}).ok
+    failed = run_dag("polio_ingest", {"path": str(settings.REPO_ROOT.parent / "shared" / "data"
+                                                  / "rhizome" / "missing_campaign.csv"),
+                                      "region_column": "geocode"})
+    assert not failed.ok
+    assert run_dag("polio_mapping", {"path": str(SAMPLE / "mappings.csv")}).ok
+    assert run_dag("polio_mapping", {"kind": "region", "source_string": "Gombe State",
+                                     "master": "Gombe (Province)"}).ok
+    assert run_dag("polio_data_entry", {"region": "Kano", "campaign": "Nigeria January 2016",
+                                        "indicator": "Number of children missed due to child not available",
+                                        "value": 900}).ok
+    outcome = run_dag("polio_refresh")
+    assert outcome.ok, outcome.table()
+
+    assert query(url, "select status, count(*) from raw_polio.document group by 1 order by 1") == [
+        ("failed", 1), ("loaded", 2)]
+    assert query(url, "select value, source_datapoint_id from polio.datapoint where region = 'Kano' "
+                      "and indicator = 'Number of children missed due to child not available'") == [(900.0, -1)]
+    assert query(url, "select value from polio.datapoint where region = 'Gombe (Province)'") == [(61.0,)]
+    assert query(url, "select value from polio.datapoint where region = 'Kano' "
+                      "and indicator = 'Percent missed children_PCA'") == [(0.045,)]
+    missing = query(url, "select kind, source_string from polio.missing_mapping order by 2")
+    assert missing == [("indicator", "LPD.group"), ("indicator", "Percent missed children_OfH FM survey")]
+    rejected = {r[0] for r in query(url, "select value_string from polio.rejected_value")}
+    assert {"n/a", "asf;lkasf;", "sasa"} <= rejected
+    national = query(url, "select value, is_calc from polio.datapoint_with_computed where region = 'Nigeria' "
+                          "and indicator = '% missed children due to child not available'")
+    assert len(national) == 1 and national[0][1] is True and 0 < national[0][0] < 1
