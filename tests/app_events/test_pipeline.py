@@ -38,7 +38,7 @@ def test_day_end_to_end_then_rerun_is_idempotent(fresh_warehouse, file_lake, tmp
     # parsed once beforehand so the run reaches the sensor well before the file arrives.)
     load_dag("app_events")
     capfd.readouterr()
-    late = threading.Timer(6.0, drop_export, args=(file_lake, tmp_path, DAY, 120),
+    late = threading.Timer(15.0, drop_export, args=(file_lake, tmp_path, DAY, 120),
                            kwargs={"extra_lines": [(10, "0123|ragged")]})
     late.start()
     outcome = run_dag("app_events", FAST, day=DAY)

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dim_account') }} (built first so the relationship test on cust_acct runs after it)
 -- Phone lines; lines only seen in events or limits are inferred members (grouping UNKNOWN).
 -- The account is the one that set the line's most recent limit (line files carry none).
 with latest_account as (

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('dim_line') }}, {{ ref('dim_calendar') }} (built first so the relationship tests run after them)
 -- Events per line, UTC day and event type (events without a line number cannot be attributed).
 select
     mdn,
