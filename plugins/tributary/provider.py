@@ -6,8 +6,8 @@ from typing import Any
 
 from tributary.socrata import connection_form as socrata_form
 
-#: (connection type, hook class) pairs, added by the domains that define hooks.
-CONNECTION_TYPES: list[dict[str, str]] = [
+#: Connection types (type, hook class, and the web-UI form metadata) of the domains that define hooks.
+CONNECTION_TYPES: list[dict[str, Any]] = [
     {"connection-type": "socrata", "hook-class-name": "tributary.socrata.hook.SocrataHook",
      **socrata_form.ui_metadata()},
 ]
