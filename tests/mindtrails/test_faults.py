@@ -199,6 +199,7 @@ def test_kill_between_backup_and_delete_loses_nothing(name, warehouse_url, file_
         conn.execute("delete from raw_mindtrails.entry where server = %s", (name,))
         conn.execute("delete from raw_mindtrails.benchmark where server = %s", (name,))
     assert recover.recover(open_lake(), name).inserted == len(on_site)
+    assert recover.recover(open_lake(), name).inserted == 0  # idempotent
     assert stored(warehouse_url, name, "OA") == len(on_site)
 
 
