@@ -112,6 +112,8 @@ def parse_axes(corner: str) -> Axes | None:
 
 def parse_value(text: str, *, whole_numbers: bool) -> int | Decimal:
     """``"28,411"`` → 28411; raises ValueError with the reason for anything else."""
+    if text.isascii() and text.isdigit():  # most cells: a plain count, no separators
+        return int(text)
     stripped = text.replace("\xa0", " ").strip()
     if not _NUMBER.fullmatch(stripped):
         raise ValueError("not a non-negative number")
@@ -230,7 +232,7 @@ class MatrixFile:
             stats.data_rows += 1
             for index, text in enumerate(record.cells[1:]):
                 column_number = index + 2  # 1-based, the row name is column 1
-                if _blank(text):
+                if not text or _blank(text):
                     stats.blanks += 1
                     continue
                 column = columns[index] if index < len(columns) else None

