@@ -191,3 +191,10 @@ create table if not exists vendor_wavetronix.detector_counts (
     "dailyCumulative"     text,
     primary key ("detID", "curDateTime")
 );
+
+-- Publish staging tables created before they were partitioned by lake item get the column.
+alter table raw_traffic.bt_iaf_publish add column if not exists lake_item text;
+alter table raw_traffic.bt_itmf_publish add column if not exists lake_item text;
+alter table raw_traffic.bt_tmsr_publish add column if not exists lake_item text;
+alter table raw_traffic.wt_publish add column if not exists lake_item text;
+alter table raw_traffic.gs_publish add column if not exists lake_item text;
