@@ -35,7 +35,7 @@ def docs(docs_target: Path, ops_warehouse: str) -> Path:
     """`make docs`' steps: every model built with no rows (so the catalog knows real columns),
     then `dbt docs generate` (and the one-file `--static` site)."""
     env = {**os.environ, **environment.dbt_env(ops_warehouse)}
-    run = _dbt(["run", "--empty"], env, docs_target, check=False)
+    run = _dbt(["run", "--empty", "--threads", "4"], env, docs_target, check=False)
     print(run.stdout[-1500:])  # a broken model shows below as "not built"
     _dbt(["docs", "generate"], env, docs_target)
     _dbt(["docs", "generate", "--static"], env, docs_target)

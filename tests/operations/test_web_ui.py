@@ -34,7 +34,7 @@ def build_polio_marts(warehouse_url: str) -> None:
     from tributary.environment import dbt_env
 
     env = {**os.environ, **dbt_env(warehouse_url)}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "run", "--select", "+path:models/polio/marts",
+    cmd = [str(Path(sys.executable).with_name("dbt")), "run", "--threads", "4", "--select", "+path:models/polio/marts",
            "--project-dir", str(settings.DBT_DIR), "--profiles-dir", str(settings.DBT_DIR),
            "--target-path", str(Path(os.environ["TRIBUTARY_TEST_TMP"]) / "dbt-target-ui")]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=settings.DBT_DIR)
