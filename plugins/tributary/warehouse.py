@@ -17,8 +17,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import json
 import os
 import time
 import uuid
@@ -30,6 +28,7 @@ from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import JsonbDumper
 
 from tributary import settings
 
@@ -107,30 +106,13 @@ def ident(qualified: str) -> sql.Composable:
     return sql.Identifier(*qualified.split("."))
 
 
-# --- COPY text format -------------------------------------------------------------------------
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# --- COPY ---------------------------------------------------------------------------------------
 
 
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (int, float, decimal.Decimal, uuid.UUID)):
-        return str(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
-
-
-def copy_line(row: Sequence[Any]) -> str:
-    """One row in Postgres COPY text format (tab-separated, ``\\N`` for NULL)."""
-    return "\t".join(map(_copy_value, row)) + "\n"
+def _json_adapters(cur: psycopg.Cursor) -> None:
+    """Dicts and lists go to COPY as JSON text (jsonb payloads), not as Postgres arrays."""
+    cur.adapters.register_dumper(dict, JsonbDumper)
+    cur.adapters.register_dumper(list, JsonbDumper)
 
 
 def copy_rows(
@@ -141,25 +123,26 @@ def copy_rows(
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> int:
-    """COPY rows into ``table``; buffers at most ``chunk_rows`` rows at a time. Returns the count."""
+    """COPY rows into ``table`` and return the count. Rows are adapted by psycopg's C code and
+    streamed in small buffers, so memory does not grow with the number of rows. (``chunk_rows``
+    is kept for callers; psycopg flushes its own ~32 KB buffers.)"""
+    del chunk_rows
     statement = sql.SQL("copy {} ({}) from stdin").format(
         ident(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
+    width = len(columns)
     count = 0
-    buffer: list[str] = []
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        for row in rows:
-            if len(row) != len(columns):
-                raise WarehouseError(
-                    f"row {count + 1} for {table} has {len(row)} values, expected {len(columns)}"
-                )
-            buffer.append(copy_line(row))
-            count += 1
-            if len(buffer) >= chunk_rows:
-                copy.write("".join(buffer).encode())
-                buffer.clear()
-        if buffer:
-            copy.write("".join(buffer).encode())
+    with conn.cursor() as cur:
+        _json_adapters(cur)
+        with cur.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                count += 1
+                if len(row) != width:
+                    raise WarehouseError(
+                        f"row {count} for {table} has {len(row)} values, expected {width}"
+                    )
+                write(row)
     return count
 
 

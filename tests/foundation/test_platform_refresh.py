@@ -20,7 +20,9 @@ def test_platform_refresh_builds_load_history(fresh_warehouse):
                        mode="insert_new", key=["id"])
     outcome = run_dag("platform_refresh")
     assert outcome.ok, outcome.table()
-    assert {t.rsplit(".", 1)[-1] for t in outcome.task_states} == {"run", "test"}
+    # One task per model, each running `dbt build` on it: the model, then its tests.
+    assert sorted(outcome.task_states) == [f"platform_models.{m}_model_build" for m in
+                                           ("int_platform__load_daily", "load_history", "stg_platform__load")]
     with warehouse.connect() as conn:
         row = conn.execute(
             "select loads, rows_in, inserted from platform.load_history where target = 'raw_platform.sample'"
@@ -40,8 +42,8 @@ def test_make_run_stops_at_the_first_failure_without_retrying(fresh_warehouse):
     header = max(i for i, line in enumerate(lines) if line.startswith("platform_refresh run "))
     assert lines[header].endswith(": failed")
     states = dict(line.split() for line in lines[header + 1:] if line.startswith("  "))
-    # DEFAULT_ARGS asks for retries; `make run` switches them off, so the failed test task is
-    # final ("failed", not "up_for_retry") and everything downstream is skipped at once.
-    assert states["platform_models.stg_platform__load.run"] == "success"
-    assert states["platform_models.stg_platform__load.test"] == "failed"
-    assert states["platform_models.load_history.run"] == "upstream_failed"
+    # DEFAULT_ARGS asks for retries; `make run` switches them off, so the model whose tests fail
+    # is final ("failed", not "up_for_retry") and everything downstream stops at once.
+    assert states["platform_models.stg_platform__load_model_build"] == "failed"
+    assert states["platform_models.int_platform__load_daily_model_build"] == "upstream_failed"
+    assert states["platform_models.load_history_model_build"] == "upstream_failed"
