@@ -12,7 +12,7 @@ DATE ?=
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup browser demo test airflow docs run dbt manifest bench lint stop clean
+.PHONY: help setup test-tools demo test airflow docs run dbt manifest bench lint stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -31,12 +31,14 @@ setup: $(STAMP)  ## create .venv and install the pinned requirements (once)
 demo: setup  ## run every pipeline end to end on the bundled sample data
 	$(CLI) demo
 
-browser:  ## Debian's Chromium for the browser tests (apt-get, once; Playwright drives it)
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
-	  else echo "error: the browser tests need Chromium: sudo apt-get install chromium chromium-driver" >&2; exit 2; fi; }
+test-tools:  ## Debian packages the tests drive: Chromium (browser tests), redis-server (Celery broker)
+	@missing=""; test -x /usr/bin/chromium || missing="chromium chromium-driver"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "error: the tests need: sudo apt-get install $$missing" >&2; exit 2; fi; fi
 
-test: setup browser  ## the whole suite: DAG integrity, unit, integration, dbt build and unit tests
+test: setup test-tools  ## the whole suite: DAG integrity, unit, integration, dbt build and unit tests
 	$(CLI) test $(PYTEST_ARGS)
 
 airflow: setup  ## Airflow 3 standalone: UI on localhost:8080, scheduler, DAG processor, triggerer

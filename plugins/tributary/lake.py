@@ -163,13 +163,16 @@ class S3Lake:
         return self.hook.check_for_key(self._key(path), bucket_name=self.bucket)
 
     def list(self, prefix: str = "") -> list[ObjectInfo]:
-        start = self._key(prefix) if prefix else (self.prefix + "/" if self.prefix else "")
+        # Folder semantics, as on disk: "raw" lists raw/… (or the object raw), never rawjson/….
+        wanted = _clean(prefix)
+        start = self._key(prefix) if wanted else (self.prefix + "/" if self.prefix else "")
         found = []
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
             for item in page.get("Contents", []):
                 rel = item["Key"][len(self.prefix) + 1:] if self.prefix else item["Key"]
-                found.append(ObjectInfo(rel, item["Size"]))
+                if not wanted or rel == wanted or rel.startswith(wanted + "/"):
+                    found.append(ObjectInfo(rel, item["Size"]))
         return sorted(found, key=lambda o: o.path)
 
     def delete(self, path: str) -> None:

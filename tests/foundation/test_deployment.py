@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -33,6 +34,7 @@ def test_airflow_services_share_one_environment_and_image(compose):
     assert "@postgres:5432/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].startswith("http://airflow-apiserver:8080/")
     assert env["WAREHOUSE_URL"] == env["AIRFLOW_CONN_WAREHOUSE"]
+    assert json.loads(env["AIRFLOW__COSMOS__DBT_DOCS_PROJECTS"])["tributary"]["dir"] == "/opt/tributary/dbt/target"
     assert {services[name]["image"] for name in AIRFLOW_SERVICES} == {services["airflow-init"]["image"]}
     assert all(services[name]["volumes"] == services["airflow-init"]["volumes"] for name in AIRFLOW_SERVICES)
 
@@ -52,11 +54,12 @@ def test_volumes_and_dependencies_resolve(compose):
 
 def test_secrets_come_from_the_environment(compose):
     text = (settings.REPO_ROOT / "docker-compose.yaml").read_text()
-    for key in ("POSTGRES_PASSWORD", "AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"):
+    for key in ("POSTGRES_PASSWORD", "AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET",
+                "AIRFLOW__API__SECRET_KEY"):
         for match in re.finditer(rf"{key}: (\S+)", text):
             assert match.group(1).startswith("${"), f"{key} is hard-coded"
     example = (settings.REPO_ROOT / ".env.example").read_text()
-    for var in ("POSTGRES_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET"):
+    for var in ("POSTGRES_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY"):
         assert re.search(rf"^{var}=$", example, re.M), f".env.example must leave {var} empty"
 
 

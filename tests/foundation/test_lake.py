@@ -30,6 +30,15 @@ def test_put_get_list_delete(lake, tmp_path):
         lake.get_bytes("ready/x.json")
 
 
+def test_list_takes_folders_not_name_prefixes(lake):
+    lake.put_bytes("raw/a.txt", b"1")
+    lake.put_bytes("rawjson/b.json", b"2")
+    assert [o.path for o in lake.list("raw/")] == ["raw/a.txt"]
+    assert [o.path for o in lake.list("raw")] == ["raw/a.txt"]
+    assert [o.path for o in lake.list("raw/a.txt")] == ["raw/a.txt"]
+    assert [o.path for o in lake.list()] == ["raw/a.txt", "rawjson/b.json"]
+
+
 def test_overwrite_replaces_whole_object(lake):
     lake.put_bytes("a/b.txt", b"old content that is long")
     lake.put_bytes("a/b.txt", b"new")

@@ -19,10 +19,10 @@ def test_dag_wiring():
     for upstream, downstream in zip(order, order[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     model_runs = {t.task_id for t in dag.tasks if t.task_id.startswith("migration_models.")
-                  and t.task_id.endswith(".run")}
+                  and t.task_id.endswith("_model_build")}
     for mart in ("migration_country", "migration_migrant_stock", "migration_remittance",
                  "top_migration_flows", "top_net_outflows"):
-        assert f"migration_models.{mart}.run" in model_runs
+        assert f"migration_models.{mart}_model_build" in model_runs
     assert [o.name for o in dag.get_task("load_remittance").outlets] == ["tributary://raw_migration"]
 
 
@@ -56,7 +56,7 @@ def test_renamed_column_fails_the_run_and_rename_back_succeeds_with_nothing_new(
         conn.execute("alter table raw_migration.remittance rename column receiver_idx to receiver_id")
     rerun = run_dag("migration_matrix", conf)
     assert rerun.ok, rerun.table()
-    assert rerun.task_states["migration_models.top_migration_flows.run"] == "skipped"
+    assert rerun.task_states["migration_models.top_migration_flows_model_build"] == "skipped"
     tables, log_after = counts(url)
     assert tables == loaded
     new_loads = log_after[len(log_before):]

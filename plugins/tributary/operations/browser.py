@@ -1,6 +1,6 @@
 """Headless Chromium from the OS package (Debian's `chromium`), driven by Playwright.
 
-Playwright's own browser download is not used: `make browser` installs the distribution's
+Playwright's own browser download is not used: `make test-tools` installs the distribution's
 Chromium and this module points Playwright at it.
 """
 
@@ -38,7 +38,7 @@ def chromium_path() -> str:
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
-    raise BrowserMissing("Chromium not found: run `make browser` (apt-get install chromium "
+    raise BrowserMissing("Chromium not found: run `make test-tools` (apt-get install chromium "
                          "chromium-driver) or set TRIBUTARY_CHROMIUM to a Chromium binary")
 
 
