@@ -64,7 +64,7 @@ def clean(lake: Lake, day: dt.date, archived: dict[str, Any], *, batch_rows: int
     return summary.as_dict()
 
 
-def parquet_rows(path: Path, batch_rows: int = 50_000) -> Iterator[tuple]:
+def parquet_rows(path: Path, batch_rows: int = 10_000) -> Iterator[tuple]:
     """Rows of a Parquet file, a record batch at a time (memory flat)."""
     for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
         yield from zip(*(col.to_pylist() for col in batch.columns), strict=True)
@@ -84,8 +84,9 @@ def load_day(conn: psycopg.Connection, lake: Lake, day: dt.date, archived: dict[
     where = ("event_date = %s", [day])
     for dataset, table in TABLES.items():
         with lake.local_copy(layout.parquet_path(dataset, day)) as local:
+            # Small batches: peak memory is set by them, not by the size of the day.
             result = warehouse.load(conn, table, SCHEMAS[dataset].names, parquet_rows(local),
-                                    mode="replace", replace_where=where)
+                                    mode="replace", replace_where=where, chunk_rows=10_000)
         counts[table] = result.inserted
     source = layout.file_name(day)
     # A re-delivered, corrected file must not keep the old file's rejects.
