@@ -24,7 +24,6 @@ Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 from datetime import datetime
 
 from airflow.sdk import Asset, Param, dag, task
-
 from tributary import settings
 from tributary.dag_defaults import DEFAULT_ARGS
 
@@ -54,7 +53,6 @@ def polio_ingest():
     @task(outlets=[RAW_POLIO])
     def load_document(params: dict) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
-
         from tributary.polio.document import DocumentError
         from tributary.polio.ingest import ingest
 

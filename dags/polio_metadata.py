@@ -18,7 +18,6 @@ Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 from datetime import datetime
 
 from airflow.sdk import Asset, Param, dag, task
-
 from tributary import settings
 from tributary.dag_defaults import DEFAULT_ARGS
 

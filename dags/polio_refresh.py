@@ -18,7 +18,6 @@ hand to refresh now. No params.
 from datetime import datetime
 
 from airflow.sdk import Asset, dag
-
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from tributary.polio import ingest as ingest_module
 from tributary.polio import master
 

@@ -4,9 +4,9 @@ the real dbt models. Values are written through data entry; each case has its ow
 from __future__ import annotations
 
 import pytest
+from tributary.polio import master
 
 from tests.polio.conftest import query, write_csv
-from tributary.polio import master
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,6 @@ import secrets
 
 import pytest
 from fastapi.testclient import TestClient
-
 from tributary.polio import master
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.polio.conftest import query
 from tributary import settings
 from tributary.dag_runner import run_dag
 from tributary.polio.demo import WIDE_IGNORE
+
+from tests.polio.conftest import query
 
 SAMPLE = settings.SAMPLE_DIR / "polio"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tributary.polio.document import DocumentError, read, scan
 
 from tests.polio.conftest import SHARED_RHIZOME, write_csv
-from tributary.polio.document import DocumentError, read, scan
 
 LONG = [["Campaign ", " REGION", "indicator", "Value"], ["jan", "Kano", "missed", "12%"],
         ["jan", "Lagos", "missed", "1,234"]]

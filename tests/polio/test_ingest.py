@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tributary.polio.document import DocumentError
 
 from tests.polio.conftest import SHARED_RHIZOME, ingest, query
-from tributary.polio.document import DocumentError
 
 EOC_IGNORE = ["Province", "PCODE", "level", "DCODE", "District.Name", "Alternative.Spell"]
 

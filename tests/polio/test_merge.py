@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tributary.polio import master
 
 from tests.polio.conftest import datapoints, ingest, map_all, query
-from tributary.polio import master
 
 pytestmark = pytest.mark.slow
 
