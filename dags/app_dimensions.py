@@ -14,7 +14,6 @@ Daily; trigger it by hand after dropping files. No params.
 from datetime import datetime
 
 from airflow.sdk import Asset, dag, task
-
 from tributary.app_events import steps
 from tributary.app_events.layout import ASSET_URI
 from tributary.dag_defaults import DEFAULT_ARGS

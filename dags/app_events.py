@@ -28,7 +28,6 @@ Daily, backfillable: the run for day D processes D's export. Params:
 from datetime import datetime
 
 from airflow.sdk import Asset, Param, dag, task
-
 from tributary.app_events import steps
 from tributary.app_events.layout import ASSET_URI
 from tributary.app_events.sensor import ExportSensor

@@ -13,7 +13,6 @@ trigger it by hand to rebuild now. No params.
 from datetime import datetime
 
 from airflow.sdk import Asset, dag
-
 from tributary.app_events.layout import ASSET_URI
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
