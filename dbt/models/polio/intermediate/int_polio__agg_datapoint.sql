@@ -63,36 +63,39 @@ stored as (
     {% endif %}
 ),
 
-sum_edges as (
-    select indicator, component
+-- the PART_TO_BE_SUMMED graph as a closure: each component with every sum above it
+sum_tree (component, ancestor, distance) as (
+    select component, indicator, 1
     from {{ ref('stg_polio__calculated_indicator_component') }}
     where calculation = 'PART_TO_BE_SUMMED'
+    union all
+    select t.component, e.indicator, t.distance + 1
+    from sum_tree as t
+    inner join {{ ref('stg_polio__calculated_indicator_component') }} as e
+        on e.component = t.ancestor and e.calculation = 'PART_TO_BE_SUMMED'
+    where t.distance < 32
 ),
 
--- each stored value climbs the sum graph until an indicator stored at the same region
-climb (region, campaign, value, node) as (
-    select s.region, s.campaign, s.value, e.indicator
+-- a stored part counts towards the sums above it up to (not including) the nearest sum that is
+-- itself stored at the same region; that one stands in for its parts
+sum_cover as (
+    select s.region, s.campaign, s.indicator, min(t.distance) as cover_distance
     from stored as s
-    inner join sum_edges as e on e.component = s.indicator
-    union all
-    select c.region, c.campaign, c.value, e.indicator
-    from climb as c
-    inner join sum_edges as e on e.component = c.node
-    where not exists (
-        select 1 from stored as s
-        where s.region = c.region and s.campaign = c.campaign and s.indicator = c.node
-    )
+    inner join sum_tree as t on t.component = s.indicator
+    inner join stored as p
+        on p.region = s.region and p.campaign = s.campaign and p.indicator = t.ancestor
+    group by s.region, s.campaign, s.indicator
 ),
 
 base_sums as (
-    select c.region, c.campaign, c.node as indicator, sum(c.value) as value, i.data_format
-    from climb as c
-    inner join {{ ref('stg_polio__indicator') }} as i on i.indicator = c.node
-    where not exists (
-        select 1 from stored as s
-        where s.region = c.region and s.campaign = c.campaign and s.indicator = c.node
-    )
-    group by c.region, c.campaign, c.node, i.data_format
+    select s.region, s.campaign, t.ancestor as indicator, sum(s.value) as value, i.data_format
+    from stored as s
+    inner join sum_tree as t on t.component = s.indicator
+    inner join {{ ref('stg_polio__indicator') }} as i on i.indicator = t.ancestor
+    left join sum_cover as c
+        on c.region = s.region and c.campaign = s.campaign and c.indicator = s.indicator
+    where c.cover_distance is null or t.distance < c.cover_distance
+    group by s.region, s.campaign, t.ancestor, i.data_format
 ),
 
 summable as (

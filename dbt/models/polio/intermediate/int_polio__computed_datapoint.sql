@@ -58,25 +58,36 @@ calc as (
     from {{ ref('stg_polio__calculated_indicator_component') }}
 ),
 
--- each value climbs the PART_TO_BE_SUMMED graph until it reaches an indicator with its own value
-climb (region, campaign, value, node) as (
-    select v.region, v.campaign, v.value, e.indicator
-    from vals as v
-    inner join calc as e on e.component = v.indicator and e.calculation = 'PART_TO_BE_SUMMED'
+-- the PART_TO_BE_SUMMED graph as a closure: each component with every sum above it
+sum_tree (component, ancestor, distance) as (
+    select component, indicator, 1
+    from calc where calculation = 'PART_TO_BE_SUMMED'
     union all
-    select c.region, c.campaign, c.value, e.indicator
-    from climb as c
-    inner join calc as e on e.component = c.node and e.calculation = 'PART_TO_BE_SUMMED'
-    where not exists (
-        select 1 from vals as v
-        where v.region = c.region and v.campaign = c.campaign and v.indicator = c.node
-    )
+    select t.component, e.indicator, t.distance + 1
+    from sum_tree as t
+    inner join calc as e on e.component = t.ancestor and e.calculation = 'PART_TO_BE_SUMMED'
+    where t.distance < 32
+),
+
+-- a value counts towards the sums above it up to (not including) the nearest sum that has a
+-- value of its own at the same region and campaign
+sum_cover as (
+    select v.region, v.campaign, v.indicator, min(t.distance) as cover_distance
+    from vals as v
+    inner join sum_tree as t on t.component = v.indicator
+    inner join vals as p
+        on p.region = v.region and p.campaign = v.campaign and p.indicator = t.ancestor
+    group by v.region, v.campaign, v.indicator
 ),
 
 sums as (
-    select region, campaign, node as indicator, sum(value) as value
-    from climb
-    group by region, campaign, node
+    select v.region, v.campaign, t.ancestor as indicator, sum(v.value) as value
+    from vals as v
+    inner join sum_tree as t on t.component = v.indicator
+    left join sum_cover as c
+        on c.region = v.region and c.campaign = v.campaign and c.indicator = v.indicator
+    where c.cover_distance is null or t.distance < c.cover_distance
+    group by v.region, v.campaign, t.ancestor
 ),
 
 -- stored/aggregated value if present, else the computed sum
