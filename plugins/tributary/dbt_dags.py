@@ -11,7 +11,7 @@ from typing import Any
 
 import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from tributary import settings
@@ -64,8 +64,13 @@ def dbt_models(group_id: str, select: list[str], **kwargs: Any) -> DbtTaskGroup:
         group_id=group_id,
         project_config=project_config(),
         profile_config=profile_config(),
-        # dbt runs in the task's own process (no subprocess start-up per model).
-        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        # dbt runs in the task's own process (no subprocess start-up per model). Cautious test
+        # selection: a model's task runs only tests whose every parent is built by then, so a
+        # relationship test from a fact to a dimension waits for the fact's own task.
+        execution_config=ExecutionConfig(
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            test_indirect_selection=TestIndirectSelection.CAUTIOUS,
+        ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST, select=select, test_behavior=TestBehavior.BUILD
         ),
