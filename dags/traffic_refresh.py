@@ -13,11 +13,12 @@ from datetime import datetime
 from airflow.sdk import Asset, dag
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
+from tributary.traffic.dag_factory import PERFMET_ASSET_URI
 
 
 @dag(
     dag_id="traffic_refresh",
-    schedule=[Asset("tributary://traffic/perfmet")],
+    schedule=[Asset(PERFMET_ASSET_URI)],
     start_date=datetime(2024, 1, 1),
     catchup=False,
     default_args=DEFAULT_ARGS,

@@ -19,51 +19,7 @@ Params: `force` (redo everything of the day), `simulate` (write nothing, log wha
 written), `local_copy` (also write every object under this folder).
 """
 
-from datetime import datetime
+from airflow.sdk import DAG
+from tributary.traffic.dag_factory import source_dag
 
-from airflow.sdk import Asset, dag, task
-from tributary.dag_defaults import DEFAULT_ARGS, daily_schedule
-from tributary.traffic.dag_params import stage_params
-from tributary.traffic.pipeline import run_task
-
-SOURCE = "wavetronix"
-
-
-@dag(
-    dag_id="traffic_wavetronix",
-    schedule=daily_schedule(),
-    start_date=datetime(2024, 1, 1),
-    catchup=False,
-    default_args=DEFAULT_ARGS,
-    params=stage_params(),
-    tags=["traffic", "lake"],
-    doc_md=__doc__,
-)
-def traffic_wavetronix():
-    @task
-    def ingest(**context):
-        return run_task(SOURCE, "ingest", context)
-
-    @task(trigger_rule="all_done")
-    def standardize(**context):
-        return run_task(SOURCE, "standardize", context)
-
-    @task(trigger_rule="all_done")
-    def ready(**context):
-        return run_task(SOURCE, "ready", context)
-
-    @task(trigger_rule="all_done", outlets=[Asset("tributary://traffic/perfmet")])
-    def publish(**context):
-        return run_task(SOURCE, "publish", context)
-
-    @task(trigger_rule="one_failed")
-    def items_failed():
-        """Fails the run when a stage failed (the later stages still ran for the other items)."""
-        raise RuntimeError("a stage had failed items; see its log, fix the input, re-run the day")
-
-    stages = [ingest(), standardize(), ready(), publish()]
-    stages[0] >> stages[1] >> stages[2] >> stages[3]
-    stages >> items_failed()
-
-
-traffic_wavetronix()
+dag: DAG = source_dag("wavetronix", doc_md=__doc__)

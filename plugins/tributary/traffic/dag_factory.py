@@ -1,0 +1,61 @@
+"""The shape every traffic source DAG shares: ingest → standardize → ready → publish, one day per
+run, plus a task that fails the run when any stage had failed items.
+
+The DAG files (`dags/traffic_<source>.py`) keep their own documentation and call `source_dag`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tributary.dag_defaults import DEFAULT_ARGS, daily_schedule
+from tributary.traffic.dag_params import stage_params
+from tributary.traffic.pipeline import run_task
+
+#: What the source DAGs emit when their day is published; `traffic_refresh` runs on it.
+PERFMET_ASSET_URI = "tributary://traffic/perfmet"
+
+
+def source_dag(source: str, doc_md: str):
+    """The daily staged DAG ``traffic_<source>``."""
+    from airflow.sdk import Asset, dag, task  # noqa: PLC0415
+
+    @dag(
+        dag_id=f"traffic_{source}",
+        schedule=daily_schedule(),
+        start_date=datetime(2024, 1, 1),
+        catchup=False,
+        default_args=DEFAULT_ARGS,
+        params=stage_params(),
+        tags=["traffic", "lake"],
+        doc_md=doc_md,
+    )
+    def staged():
+        # Later stages run even when an earlier one had failed items: they carry on with the
+        # items that succeeded, and `items_failed` fails the run at the end.
+        @task
+        def ingest(**context):
+            return run_task(source, "ingest", context)
+
+        @task(trigger_rule="all_done")
+        def standardize(**context):
+            return run_task(source, "standardize", context)
+
+        @task(trigger_rule="all_done")
+        def ready(**context):
+            return run_task(source, "ready", context)
+
+        @task(trigger_rule="all_done", outlets=[Asset(PERFMET_ASSET_URI)])
+        def publish(**context):
+            return run_task(source, "publish", context)
+
+        @task(trigger_rule="one_failed")
+        def items_failed():
+            """Fails the run when a stage failed (the later stages still ran for the other items)."""
+            raise RuntimeError("a stage had failed items; see its log, fix the input, re-run the day")
+
+        stages = [ingest(), standardize(), ready(), publish()]
+        stages[0] >> stages[1] >> stages[2] >> stages[3]
+        stages >> items_failed()
+
+    return staged()
