@@ -1,6 +1,7 @@
 -- depends_on: {{ ref('stg_polio__change') }}
 {{
   config(
+    post_hook='analyze {{ this }}',
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['campaign'],
@@ -78,24 +79,28 @@ sum_tree (component, ancestor, distance) as (
 
 -- a stored part counts towards the sums above it up to (not including) the nearest sum that is
 -- itself stored at the same region; that one stands in for its parts
-sum_cover as (
-    select s.region, s.campaign, s.indicator, min(t.distance) as cover_distance
+stored_parts as materialized (
+    select s.region, s.campaign, s.indicator, s.value, t.ancestor, t.distance
     from stored as s
     inner join sum_tree as t on t.component = s.indicator
+),
+
+sum_cover as (
+    select sp.region, sp.campaign, sp.indicator, min(sp.distance) as cover_distance
+    from stored_parts as sp
     inner join stored as p
-        on p.region = s.region and p.campaign = s.campaign and p.indicator = t.ancestor
-    group by s.region, s.campaign, s.indicator
+        on p.region = sp.region and p.campaign = sp.campaign and p.indicator = sp.ancestor
+    group by sp.region, sp.campaign, sp.indicator
 ),
 
 base_sums as (
-    select s.region, s.campaign, t.ancestor as indicator, sum(s.value) as value, i.data_format
-    from stored as s
-    inner join sum_tree as t on t.component = s.indicator
-    inner join {{ ref('stg_polio__indicator') }} as i on i.indicator = t.ancestor
+    select sp.region, sp.campaign, sp.ancestor as indicator, sum(sp.value) as value, i.data_format
+    from stored_parts as sp
+    inner join {{ ref('stg_polio__indicator') }} as i on i.indicator = sp.ancestor
     left join sum_cover as c
-        on c.region = s.region and c.campaign = s.campaign and c.indicator = s.indicator
-    where c.cover_distance is null or t.distance < c.cover_distance
-    group by s.region, s.campaign, t.ancestor, i.data_format
+        on c.region = sp.region and c.campaign = sp.campaign and c.indicator = sp.indicator
+    where c.cover_distance is null or sp.distance < c.cover_distance
+    group by sp.region, sp.campaign, sp.ancestor, i.data_format
 ),
 
 summable as (
@@ -106,26 +111,32 @@ summable as (
     from base_sums where data_format = 'int'
 ),
 
--- distance to the nearest proper ancestor holding its own stored value
-covered as (
-    select s.region, s.campaign, s.indicator, min(a.distance) as cover_distance
+-- each summable value with its proper ancestors (materialized first: joining the values to one
+-- another on campaign and indicator alone would pair every region with every other)
+with_ancestors as materialized (
+    select s.region, s.campaign, s.indicator, s.data_format, s.value, a.ancestor, a.distance
     from summable as s
     inner join {{ ref('int_polio__region_ancestor') }} as a on a.region = s.region and a.distance > 0
+),
+
+-- distance to the nearest proper ancestor holding its own value
+covered as (
+    select w.region, w.campaign, w.indicator, min(w.distance) as cover_distance
+    from with_ancestors as w
     inner join summable as p
-        on p.region = a.ancestor and p.campaign = s.campaign and p.indicator = s.indicator
-    group by s.region, s.campaign, s.indicator
+        on p.region = w.ancestor and p.campaign = w.campaign and p.indicator = w.indicator
+    group by w.region, w.campaign, w.indicator
 ),
 
 contributions as (
     select
-        a.ancestor as region, s.campaign, s.indicator, s.data_format,
-        sum(s.value) as total, count(*) as n
-    from summable as s
-    inner join {{ ref('int_polio__region_ancestor') }} as a on a.region = s.region and a.distance > 0
+        w.ancestor as region, w.campaign, w.indicator, w.data_format,
+        sum(w.value) as total, count(*) as n
+    from with_ancestors as w
     left join covered as c
-        on c.region = s.region and c.campaign = s.campaign and c.indicator = s.indicator
-    where c.cover_distance is null or a.distance < c.cover_distance
-    group by a.ancestor, s.campaign, s.indicator, s.data_format
+        on c.region = w.region and c.campaign = w.campaign and c.indicator = w.indicator
+    where c.cover_distance is null or w.distance < c.cover_distance
+    group by w.ancestor, w.campaign, w.indicator, w.data_format
 ),
 
 aggregated as (

@@ -1,6 +1,7 @@
 -- depends_on: {{ ref('stg_polio__change') }}
 {{
   config(
+    post_hook='analyze {{ this }}',
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['campaign'],
@@ -71,23 +72,27 @@ sum_tree (component, ancestor, distance) as (
 
 -- a value counts towards the sums above it up to (not including) the nearest sum that has a
 -- value of its own at the same region and campaign
-sum_cover as (
-    select v.region, v.campaign, v.indicator, min(t.distance) as cover_distance
+val_parts as materialized (
+    select v.region, v.campaign, v.indicator, v.value, t.ancestor, t.distance
     from vals as v
     inner join sum_tree as t on t.component = v.indicator
+),
+
+sum_cover as (
+    select vp.region, vp.campaign, vp.indicator, min(vp.distance) as cover_distance
+    from val_parts as vp
     inner join vals as p
-        on p.region = v.region and p.campaign = v.campaign and p.indicator = t.ancestor
-    group by v.region, v.campaign, v.indicator
+        on p.region = vp.region and p.campaign = vp.campaign and p.indicator = vp.ancestor
+    group by vp.region, vp.campaign, vp.indicator
 ),
 
 sums as (
-    select v.region, v.campaign, t.ancestor as indicator, sum(v.value) as value
-    from vals as v
-    inner join sum_tree as t on t.component = v.indicator
+    select vp.region, vp.campaign, vp.ancestor as indicator, sum(vp.value) as value
+    from val_parts as vp
     left join sum_cover as c
-        on c.region = v.region and c.campaign = v.campaign and c.indicator = v.indicator
-    where c.cover_distance is null or t.distance < c.cover_distance
-    group by v.region, v.campaign, t.ancestor
+        on c.region = vp.region and c.campaign = vp.campaign and c.indicator = vp.indicator
+    where c.cover_distance is null or vp.distance < c.cover_distance
+    group by vp.region, vp.campaign, vp.ancestor
 ),
 
 -- stored/aggregated value if present, else the computed sum

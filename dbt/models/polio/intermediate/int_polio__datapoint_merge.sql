@@ -1,6 +1,7 @@
 -- depends_on: {{ ref('stg_polio__change') }}
 {{
   config(
+    post_hook='analyze {{ this }}',
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['region', 'campaign', 'indicator'],

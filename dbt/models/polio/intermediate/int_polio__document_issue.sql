@@ -1,5 +1,6 @@
 {{
   config(
+    post_hook='analyze {{ this }}',
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', post_hook='analyze {{ this }}') }}
 -- The upper bound of this refresh: every incremental model processes changes up to change_hi
 -- (and after its own last watermark), so all of them see the same set of changes.
 select

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', post_hook='analyze {{ this }}') }}
 -- Every region with each of its ancestors (and itself at distance 0).
 with recursive tree as (
     select region, region as ancestor, 0 as distance
