@@ -11,7 +11,6 @@ Runs daily; trigger it by hand to refresh now. No params.
 from datetime import datetime
 
 from airflow.sdk import dag
-
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
 
