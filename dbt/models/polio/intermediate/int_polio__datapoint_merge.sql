@@ -67,7 +67,11 @@ remapped as (
 new_facts as (
     select m.*
     from mapped as m
-    where m.document_id in (select document_id from changes where change_kind = 'document')
+    -- the id range first, as scalars, so the planner reads only those documents by index
+    -- (documents load one at a time, so the new ones are exactly the range)
+    where m.document_id >= (select min(document_id) from changes where change_kind = 'document')
+      and m.document_id <= (select max(document_id) from changes where change_kind = 'document')
+      and m.document_id in (select document_id from changes where change_kind = 'document')
 ),
 
 -- keys whose candidates must be read again from all facts

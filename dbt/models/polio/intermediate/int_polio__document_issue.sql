@@ -20,6 +20,10 @@ facts as (
     select f.*
     from {{ ref('stg_polio__source_datapoint') }} as f
     where f.document_id in (select document_id from docs)
+    {% if is_incremental() %}
+      -- a scalar bound as well, so the planner reads only the new documents by index
+      and f.document_id > (select coalesce(max(document_id), 0) from {{ this }})
+    {% endif %}
 )
 
 select document_id, 'processed' as issue, null::text as kind, null::text as source_string,
