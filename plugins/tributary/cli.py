@@ -154,6 +154,9 @@ def cmd_stop(_: argparse.Namespace) -> int:
     return 0
 
 
+PASS_THROUGH = {"test": cmd_test, "dbt": cmd_dbt}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tributary", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,7 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="", help="substring of the benchmark files to run")
     p.set_defaults(fn=cmd_bench)
     sub.add_parser("stop", help="stop the embedded Postgres").set_defaults(fn=cmd_stop)
-    ns = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASS_THROUGH:  # their arguments belong to pytest / dbt, flags included
+        ns = argparse.Namespace(fn=PASS_THROUGH[argv[0]], args=argv[1:])
+    else:
+        ns = parser.parse_args(argv)
     try:
         return ns.fn(ns)
     except environment.SetupError as exc:

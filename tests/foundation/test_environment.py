@@ -61,3 +61,14 @@ def test_urls_derive_dbt_and_airflow_settings():
     assert airflow["AIRFLOW_CONN_WAREHOUSE"] == url
     assert airflow["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "postgresql+psycopg2://ana:p%40ss@db.example:6543/airflow"
     assert environment.redact(url) == "postgresql://ana:***@db.example:6543/wh"
+
+
+def test_dbt_arguments_pass_through_the_cli():
+    """`make dbt ARGS='ls --select … --output name'`: flags reach dbt untouched."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tributary.cli", "dbt", "ls", "--select", "path:models/platform",
+         "--resource-type", "model", "--output", "name", "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert sorted(result.stdout.split()) == ["int_platform__load_daily", "load_history", "stg_platform__load"]

@@ -42,7 +42,8 @@ def model_gaps(manifest: dict, catalog: dict | None, package: str = PACKAGE) -> 
         declared = {name.lower(): col for name, col in node.get("columns", {}).items()}
         gaps += [Gap(uid, name, "column has no description")
                  for name, col in declared.items() if not _described(col)]
-        if catalog is None:
+        # Ephemeral models are inlined into their consumers: the warehouse never has them.
+        if catalog is None or node.get("config", {}).get("materialized") == "ephemeral":
             continue
         if uid not in built:
             gaps.append(Gap(uid, "", "not built in the warehouse (catalog has no columns for it)"))
