@@ -10,7 +10,7 @@ DAG ?=
 CONF ?=
 DATE ?=
 ARGS ?=
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: help setup test-tools demo test airflow docs run dbt manifest bench lint stop clean
 
