@@ -56,3 +56,18 @@ def test_ragged_rows_go_to_rejects_with_line_numbers(polio_db, document):
     rejects = query(url, "select source, line_number, reason from raw_polio.reject order by line_number")
     assert rejects == [(f"document:{result.document_id}", 3, "ragged row: 2 cells, header has 4"),
                        (f"document:{result.document_id}", 4, "ragged row: 5 cells, header has 4")]
+
+
+def test_cells_with_copy_control_characters_are_stored_as_written(polio_db, tmp_path):
+    # The loader sends COPY text; a tab, newline, CR or backslash in a cell must not shift columns.
+    url = polio_db
+    odd = ["a\tb", "two\nlines", "back\\slash", "\\N", "cr\rhere"]
+    lines = ["campaign,region,indicator,value", "jan,Kano,plain,1"]
+    lines += [f'jan,Kano {n},odd,"{value}"' for n, value in enumerate(odd)]
+    path = tmp_path / "odd.csv"
+    path.write_bytes("\n".join(lines).encode())
+    result = ingest(path, url)
+    assert (result.facts, result.rejected_rows) == (1 + len(odd), 0)
+    stored = query(url, "select region_string, value_string from raw_polio.source_datapoint "
+                        "where indicator_string = 'odd' order by row_number")
+    assert stored == [(f"Kano {n}", value) for n, value in enumerate(odd)]

@@ -167,27 +167,29 @@ def read(path: Path, *, encoding: str, region_column: str = "region",
 def _facts(handle, reader, layout: Layout, rejects: list[Reject]) -> Iterator[Fact]:
     width, c_pos, r_pos = layout.width, layout.campaign, layout.region
     indicator_pos, value_pos = layout.indicator, layout.value
+    long = layout.kind == "long"
     try:
         while True:
             try:
-                row = next(reader)
-            except StopIteration:
-                return
+                # A plain `for` keeps millions of well-formed rows in the cheap path; the loop is
+                # left only for a row of another width (blank or ragged) or an unreadable one.
+                for row in reader:
+                    if len(row) != width:
+                        break
+                    if long:
+                        yield (reader.line_num, row[c_pos].strip(), row[r_pos].strip(),
+                               row[indicator_pos].strip(), row[value_pos])
+                    else:
+                        campaign, region, line = row[c_pos].strip(), row[r_pos].strip(), reader.line_num
+                        for pos, name in layout.indicators:
+                            yield (line, campaign, region, name, row[pos])
+                else:
+                    return
             except csv.Error as exc:  # e.g. an unterminated quote
                 rejects.append(Reject(reader.line_num, f"unreadable row: {exc}", None))
                 continue
-            line = reader.line_num
-            if len(row) != width:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank line
-                rejects.append(Reject(line, f"ragged row: {len(row)} cells, header has {width}",
+            if any(cell.strip() for cell in row):  # a blank line is skipped silently
+                rejects.append(Reject(reader.line_num, f"ragged row: {len(row)} cells, header has {width}",
                                       ",".join(row)[:1000]))
-                continue
-            campaign, region = row[c_pos].strip(), row[r_pos].strip()
-            if layout.kind == "long":
-                yield (line, campaign, region, row[indicator_pos].strip(), row[value_pos])
-            else:
-                for pos, name in layout.indicators:
-                    yield (line, campaign, region, name, row[pos])
     finally:
         handle.close()
