@@ -31,7 +31,12 @@ create table if not exists raw_polio.source_datapoint (
     indicator_string    text,
     value_string        text
 );
-create index if not exists source_datapoint_document on raw_polio.source_datapoint (document_id);
+-- Incremental models read new documents by document_id. Rows are appended a document at a time,
+-- so document_id follows the physical order and a BRIN index finds them as well as a btree, at a
+-- fraction of the cost per loaded row (the btree made up about a quarter of ingest time).
+drop index if exists raw_polio.source_datapoint_document;
+create index if not exists source_datapoint_document_brin
+    on raw_polio.source_datapoint using brin (document_id);
 
 -- Every source string ever seen, once (global, not per document).
 create table if not exists raw_polio.source_string (
