@@ -3,6 +3,7 @@ sizes, and `polio_refresh` full build vs incremental refresh after 1 % new facts
 
 Size: ``POLIO_BENCH_FACTS`` (default 200,000; the issue's figure is 2,000,000). Runs in its own
 databases (``bench_polio``, ``bench_polio_probe``) on the warehouse server, dropped first.
+``POLIO_BENCH_INGEST_ONLY=1`` measures the ingest figures only (skips the slow refresh part).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tributary import environment
 from tributary.benchmark import Figure, Result
 
 FACTS = int(os.environ.get("POLIO_BENCH_FACTS", "200000"))
+INGEST_ONLY = os.environ.get("POLIO_BENCH_INGEST_ONLY", "") not in ("", "0")
 
 CHILD_INGEST = """
 import sys, time
@@ -123,18 +125,7 @@ def run() -> Result:
                             f"\\copy bench_bare from '{big}' with (format csv, header true)"], check=True)
             psql_s = time.monotonic() - started
 
-            full_dag = _timed(_refresh)
-            master.load_metadata(tmp / "master", url=url)  # unchanged: no master change logged
-            from tributary.polio.ingest import ingest
-
-            ingest(extra[0], url=url)
-            incr_dag = _timed(_refresh)
-            full_dbt = _timed(_dbt, "run", "--select", "path:models/polio", "--full-refresh")
-            ingest(extra[1], url=url)
-            incr_dbt = _timed(_dbt, "run", "--select", "path:models/polio")
-            with psycopg.connect(url) as conn:
-                datapoints = conn.execute("select count(*) from polio.datapoint").fetchone()[0]
-                computed = conn.execute("select count(*) from polio.datapoint_with_computed").fetchone()[0]
+            refresh = None if INGEST_ONLY else _refresh_figures(url, tmp, extra)
         finally:
             for key, value in saved.items():
                 if value is None:
@@ -144,28 +135,54 @@ def run() -> Result:
             environment.drop_database(server, "bench_polio")
 
     rate, anchor_rate = facts / ours_s, facts / psql_s
-    return Result(
-        title=f"polio: ingest and refresh, {facts:,} facts",
-        command=f"POLIO_BENCH_FACTS={FACTS} make bench  (bench/bench_polio.py)",
-        figures=[
-            Figure("ingest rate, long CSV (facts/s)", f"{rate:,.0f} ({ours_s:.1f} s)",
-                   f"psql \\copy: {anchor_rate:,.0f} ({psql_s:.1f} s)", f"{rate / anchor_rate:.2f}×"),
-            Figure("ingest peak RSS (MB)", f"{rss:.0f} at {facts:,} facts",
-                   f"{q_rss:.0f} at {q_facts:,} facts", f"{rss / q_rss:.2f}× for 4× facts"),
+    figures = [
+        Figure("ingest rate, long CSV (facts/s)", f"{rate:,.0f} ({ours_s:.1f} s)",
+               f"psql \\copy: {anchor_rate:,.0f} ({psql_s:.1f} s)", f"{rate / anchor_rate:.2f}×"),
+        Figure("ingest peak RSS (MB)", f"{rss:.0f} at {facts:,} facts",
+               f"{q_rss:.0f} at {q_facts:,} facts", f"{rss / q_rss:.2f}× for 4× facts"),
+    ]
+    notes = "Ingest only (POLIO_BENCH_INGEST_ONLY)."
+    if refresh is not None:
+        (full_dag, incr_dag, full_dbt, incr_dbt), (datapoints, computed) = refresh
+        figures += [
             Figure("polio_refresh DAG (cosmos), full build (s)", f"{full_dag:.1f}"),
             Figure("polio_refresh DAG, after +1 % facts (s)", f"{incr_dag:.1f}", f"full {full_dag:.1f}",
                    f"{incr_dag / full_dag:.0%}"),
             Figure("dbt run models/polio, full (s)", f"{full_dbt:.1f}"),
             Figure("dbt run models/polio, after +1 % facts (s)", f"{incr_dbt:.1f}", f"full {full_dbt:.1f}",
                    f"{incr_dbt / full_dbt:.0%}"),
-        ],
-        notes=(f"{datapoints:,} datapoints and {computed:,} rows with aggregates and calculations "
-               f"after the run. The 1 % document is a new campaign ({shape.districts:,} districts × "
-               f"{shape.indicators} indicators at most), the usual shape of a new upload; the "
-               "incremental models rebuild aggregates per affected campaign. The DAG figures include "
-               "each model's dbt tests and cosmos' per-task start-up."),
+        ]
+        notes = (f"{datapoints:,} datapoints and {computed:,} rows with aggregates and calculations "
+                 f"after the run. The 1 % document is a new campaign ({shape.districts:,} districts × "
+                 f"{shape.indicators} indicators at most), the usual shape of a new upload; the "
+                 "incremental models rebuild aggregates per affected campaign. The DAG figures include "
+                 "each model's dbt tests and cosmos' per-task start-up.")
+    return Result(
+        title=f"polio: ingest and refresh, {facts:,} facts",
+        command=f"POLIO_BENCH_FACTS={FACTS} make bench  (bench/bench_polio.py)",
+        figures=figures,
+        notes=notes,
     )
 
+
+def _refresh_figures(url: str, tmp: Path, extra: list[Path]):
+    """Seconds of (full DAG, incremental DAG, full dbt run, incremental dbt run), and the counts of
+    datapoints and computed rows afterwards."""
+    import psycopg
+    from tributary.polio import master
+    from tributary.polio.ingest import ingest
+
+    full_dag = _timed(_refresh)
+    master.load_metadata(tmp / "master", url=url)  # unchanged: no master change logged
+    ingest(extra[0], url=url)
+    incr_dag = _timed(_refresh)
+    full_dbt = _timed(_dbt, "run", "--select", "path:models/polio", "--full-refresh")
+    ingest(extra[1], url=url)
+    incr_dbt = _timed(_dbt, "run", "--select", "path:models/polio")
+    with psycopg.connect(url) as conn:
+        datapoints = conn.execute("select count(*) from polio.datapoint").fetchone()[0]
+        computed = conn.execute("select count(*) from polio.datapoint_with_computed").fetchone()[0]
+    return (full_dag, incr_dag, full_dbt, incr_dbt), (datapoints, computed)
 
 if __name__ == "__main__":
     print(run().markdown())
