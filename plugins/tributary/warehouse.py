@@ -260,12 +260,14 @@ def load(
             conn.execute(sql.SQL("truncate {}").format(sql.Identifier(stage)))
         conn.execute(sql.SQL("drop table {}").format(sql.Identifier(stage)))
         result = LoadResult(table, rows_in, inserted, updated, deleted)
-    _log_load(conn, result, mode, started_at, time.monotonic() - started)
+    record_load(conn, result, mode, started_at, time.monotonic() - started)
     return result
 
 
-def _log_load(conn: psycopg.Connection, result: LoadResult, mode: str,
-              started_at: dt.datetime, seconds: float) -> None:
+def record_load(conn: psycopg.Connection, result: LoadResult, mode: str,
+                started_at: dt.datetime, seconds: float) -> None:
+    """Log one load in ``raw_platform.load``; `load()` does it, and so must a caller that COPYs
+    by other means (e.g. pre-formatted text blocks)."""
     if not _has_platform(conn):
         create_raw_tables(conn, "platform")
     conn.execute(

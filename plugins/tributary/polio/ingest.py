@@ -102,7 +102,7 @@ def _copy_facts(conn: psycopg.Connection, document_id: int, facts: Iterator[Fact
             copy.write(_copy_text(document_id, block))
     result = warehouse.LoadResult("raw_polio.source_datapoint", count, count)
     # Logged in raw_platform.load as warehouse.load logs its own COPYs (see the module doc there).
-    warehouse._log_load(conn, result, "append", started_at, time.monotonic() - started)  # noqa: SLF001
+    warehouse.record_load(conn, result, "append", started_at, time.monotonic() - started)
     return result
 
 
