@@ -10,6 +10,7 @@ DAG ?=
 CONF ?=
 DATE ?=
 ARGS ?=
+ONLY ?=
 PYTEST_ARGS ?= -n 2
 
 .PHONY: help setup test-tools demo test airflow docs run dbt manifest bench lint stop clean
@@ -57,8 +58,8 @@ dbt: setup  ## dbt with the project's profile: make dbt ARGS='build --select pol
 manifest: setup  ## dbt parse: rebuild the manifest cosmos renders DAGs from
 	$(CLI) manifest
 
-bench: setup  ## run every benchmark in bench/ and rewrite bench/RESULTS.md
-	$(CLI) bench
+bench: setup  ## run every benchmark in bench/ (or ONLY=<name>) and rewrite bench/RESULTS.md
+	$(CLI) bench $(ONLY)
 
 lint: setup  ## ruff on the Python code
 	$(VENV)/bin/ruff check plugins dags tests bench include

@@ -126,7 +126,7 @@ def run():
              "and loads events, properties and by-mdn rows; the anchor only COPYs the raw lines as "
              "text. Set APP_BENCH_EVENTS=1000000 for the issue's 1M-event day.")
     return Result("app_events: a day of events, clean + Parquet + load",
-                  "APP_BENCH_EVENTS=200000 .venv/bin/python -m tributary.cli bench app_events",
+                  f"APP_BENCH_EVENTS={events} make bench ONLY=app_events",
                   figures, notes)
 
 

@@ -140,7 +140,7 @@ def run() -> Result:
         environment.drop_database(server, DB)
     return Result(
         title="Migration matrix load (parse + country ids + chunked COPY, insert-new)",
-        command="BENCH_MIGRATION_CELLS=250000,1000000 python -m tributary.cli bench --only migration",
+        command="BENCH_MIGRATION_CELLS=250000,1000000 make bench ONLY=migration",
         figures=figures,
         notes=("Ours parses the semicolon matrix (thousands separators), assigns country ids, "
                "streams cells through `warehouse.load` (COPY into a stage, insert … on conflict do "

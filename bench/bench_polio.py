@@ -159,7 +159,7 @@ def run() -> Result:
                  "each model's dbt tests and cosmos' per-task start-up.")
     return Result(
         title=f"polio: ingest and refresh, {facts:,} facts",
-        command=f"POLIO_BENCH_FACTS={FACTS} make bench  (bench/bench_polio.py)",
+        command=f"POLIO_BENCH_FACTS={FACTS} make bench ONLY=polio",
         figures=figures,
         notes=notes,
     )

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_test)
     p = sub.add_parser("bench", help="run the benchmarks and rewrite bench/RESULTS.md")
-    p.add_argument("--only", default="", help="substring of the benchmark files to run")
+    p.add_argument("only", nargs="?", default="", help="substring of the benchmark files to run")
     p.set_defaults(fn=cmd_bench)
     sub.add_parser("stop", help="stop the embedded Postgres").set_defaults(fn=cmd_stop)
     argv = sys.argv[1:] if argv is None else argv
