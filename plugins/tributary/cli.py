@@ -97,6 +97,8 @@ def cmd_airflow(ns: argparse.Namespace) -> int:
     home = Path(env["AIRFLOW_HOME"])
     password_file = home / "simple_auth_manager_passwords.json.generated"
     os.environ.update({
+        # standalone starts its components as `airflow …` through PATH: use this venv's.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file),
