@@ -19,6 +19,8 @@ TMP = Path(os.environ["TRIBUTARY_TEST_TMP"])
 
 #: A dead worker's tasks are failed (and retried elsewhere) after this many silent seconds.
 HEARTBEAT_TIMEOUT = 12
+#: A message reserved by the killed worker is re-queued after this many seconds.
+QUEUED_TIMEOUT = 40
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +68,7 @@ def airflow_cluster(redis_broker: LocalRedis, docs_target: Path, ops_warehouse: 
         worker_concurrency=2,
         broker_url=redis_broker.url,
         heartbeat_timeout=HEARTBEAT_TIMEOUT,
+        queued_timeout=QUEUED_TIMEOUT,
         extra_env={
             "AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(
                 {"tributary": {"dir": str(docs_target), "name": "Tributary dbt docs"}}),

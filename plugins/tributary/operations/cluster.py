@@ -66,6 +66,10 @@ class ClusterConfig:
     #: Seconds without a heartbeat before the scheduler fails a running task (a dead worker's
     #: tasks then retry elsewhere). Airflow's default is 300.
     heartbeat_timeout: int = 300
+    #: Seconds a task may stay queued before the scheduler re-queues it: a message the killed
+    #: worker had already reserved is otherwise only redelivered after the broker's visibility
+    #: timeout (hours). Airflow's default is 600.
+    queued_timeout: int = 600
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -125,6 +129,9 @@ class AirflowCluster:
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(cfg.heartbeat_timeout),
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL":
                 str(max(2, min(10, cfg.heartbeat_timeout // 4))),
+            "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": str(cfg.queued_timeout),
+            "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL":
+                str(max(2, min(120, cfg.queued_timeout // 4))),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
             "PYTHONUNBUFFERED": "1",
@@ -135,6 +142,8 @@ class AirflowCluster:
                 "AIRFLOW__CELERY__RESULT_BACKEND":
                     celery_result_backend(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]),
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(cfg.worker_concurrency),
+                # Reserve one message per process, so a dying worker takes few tasks with it.
+                "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
             })
         env.update(cfg.extra_env)
         return env
