@@ -103,13 +103,5 @@ create table if not exists raw_app.limit_fact (
     primary key (mtn, limit_type, limiting_dt)
 );
 
--- Lines that could not be loaded (the same shape tributary.warehouse.record_rejects creates).
-create table if not exists raw_app.reject (
-    reject_id    bigint generated always as identity primary key,
-    source       text not null,
-    line_number  bigint,
-    reason       text not null,
-    raw          text,
-    rejected_at  timestamptz not null default now(),
-    unique nulls not distinct (source, line_number, reason)
-);
+-- Rows that could not be loaded (shape defined once in platform.sql).
+select raw_platform.create_reject_table('raw_app');

@@ -40,15 +40,8 @@ create table if not exists raw_mindtrails.deletion (
     primary key (server, scale, id)
 );
 
-create table if not exists raw_mindtrails.reject (
-    reject_id    bigint generated always as identity primary key,
-    source       text not null,
-    line_number  bigint,
-    reason       text not null,
-    raw          text,
-    rejected_at  timestamptz not null default now(),
-    unique nulls not distinct (source, line_number, reason)
-);
+-- Rows that could not be loaded (shape defined once in platform.sql).
+select raw_platform.create_reject_table('raw_mindtrails');
 
 create table if not exists raw_mindtrails.study (
     server       text primary key,

@@ -36,18 +36,6 @@ LoadMode = Literal["append", "insert_new", "upsert", "replace"]
 
 DEFAULT_CHUNK_ROWS = 50_000
 
-REJECT_DDL = """
-create schema if not exists {schema};
-create table if not exists {schema}.reject (
-    reject_id    bigint generated always as identity primary key,
-    source       text not null,
-    line_number  bigint,
-    reason       text not null,
-    raw          text,
-    rejected_at  timestamptz not null default now(),
-    unique nulls not distinct (source, line_number, reason)
-);
-"""
 
 
 class WarehouseError(RuntimeError):
@@ -92,7 +80,8 @@ def raw_ddl_files() -> list[Path]:
 
 def create_raw_tables(conn: psycopg.Connection, domain: str | None = None) -> None:
     """Create the raw schemas and tables (all domains, or one); safe to run again."""
-    files = raw_ddl_files()
+    # platform.sql first: the other files use its functions (e.g. create_reject_table).
+    files = sorted(raw_ddl_files(), key=lambda f: f.stem != "platform")
     if domain is not None:
         files = [f for f in files if f.stem == domain]
         if not files:
@@ -296,7 +285,7 @@ class Reject:
 def record_rejects(conn: psycopg.Connection, schema: str, source: str,
                    rejects: Iterable[Reject]) -> int:
     """Store rejects in ``<schema>.reject``; recording the same reject twice keeps one row."""
-    conn.execute(REJECT_DDL.format(schema=sql.Identifier(schema).as_string(conn)))
+    conn.execute("select raw_platform.create_reject_table(%s)", (schema,))
     rows = ((source, r.line_number, r.reason, r.raw) for r in rejects)
     result = load(conn, f"{schema}.reject", ["source", "line_number", "reason", "raw"], rows,
                   mode="insert_new", key=["source", "line_number", "reason"])

@@ -53,7 +53,9 @@ def _sampled(check: str, samples: int, round_trip: Callable[[], str],
     return CheckResult(check, detail, samples, round(statistics.median(timings), 2), round(max(timings), 2))
 
 
-CREATE_SCHEMA = re.compile(r"create\s+schema\s+(?:if\s+not\s+exists\s+)?([a-z_][a-z0-9_]*)", re.IGNORECASE)
+# Statements at the start of a line only: not the text of a function body (platform.sql).
+CREATE_SCHEMA = re.compile(r"^create\s+schema\s+(?:if\s+not\s+exists\s+)?([a-z_][a-z0-9_]*)",
+                           re.IGNORECASE | re.MULTILINE)
 
 
 def expected_raw_schemas() -> list[str]:
