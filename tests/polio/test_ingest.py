@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
+from tributary.polio import bulk
 from tributary.polio.document import DocumentError
 
 from tests.polio.conftest import SHARED_RHIZOME, ingest, query
@@ -10,23 +12,24 @@ from tests.polio.conftest import SHARED_RHIZOME, ingest, query
 EOC_IGNORE = ["Province", "PCODE", "level", "DCODE", "District.Name", "Alternative.Spell"]
 
 
-def test_real_document_loads_once_and_strings_are_recorded_once(polio_db):
+def test_real_document_loads_once_and_strings_are_registered_once(polio_db, dbt):
     url = polio_db
     path = SHARED_RHIZOME / "eoc_post_campaign.csv"
     first = ingest(path, url, region_column="geocode", ignore_columns=EOC_IGNORE)
-    assert first.status == "loaded" and first.layout == "wide"
+    assert first.status == "loaded" and first.layout == "wide" and first.streams == 0
     n_rows = query(url, "select count(*) from raw_polio.source_datapoint")[0][0]
     assert n_rows == first.facts == 75 * 8
     again = ingest(path, url, region_column="geocode", ignore_columns=EOC_IGNORE)
     assert again.status == "duplicate"
     assert query(url, "select count(*) from raw_polio.source_datapoint")[0][0] == n_rows
-    strings = query(url, "select kind, count(*) from raw_polio.source_string group by kind order by kind")
-    assert strings == [("campaign", 1), ("indicator", 8), ("region", 75)]
-    # A second document using some of the same strings adds only the new ones.
-    other = ingest(SHARED_RHIZOME / "percent_vals.csv", url, region_column="geocode",
-                   ignore_columns=EOC_IGNORE)
-    assert other.new_strings == 0
-    assert query(url, "select count(*) from raw_polio.source_string")[0][0] == 84
+    # A second document with the same strings adds none to the registry, only uses.
+    ingest(SHARED_RHIZOME / "percent_vals.csv", url, region_column="geocode",
+           ignore_columns=EOC_IGNORE)
+    dbt("run", "--select", "+source_string")
+    strings = query(url, "select kind, count(*), max(first_document_id), max(documents) "
+                         "from polio.source_string group by kind order by kind")
+    assert strings == [("campaign", 1, first.document_id, 2), ("indicator", 8, first.document_id, 2),
+                       ("region", 75, first.document_id, 2)]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), [
@@ -41,7 +44,6 @@ def test_unreadable_document_is_marked_failed_and_loads_nothing(polio_db, name, 
     docs = query(url, "select file_name, status, error from raw_polio.document")
     assert docs == [(name, "failed", str(caught.value))]
     assert query(url, "select count(*) from raw_polio.source_datapoint") == [(0,)]
-    assert query(url, "select count(*) from raw_polio.source_string") == [(0,)]
     assert query(url, "select count(*) from raw_polio.change_log where change_kind = 'document'") == [(0,)]
 
 
@@ -67,7 +69,81 @@ def test_cells_with_copy_control_characters_are_stored_as_written(polio_db, tmp_
     path = tmp_path / "odd.csv"
     path.write_bytes("\n".join(lines).encode())
     result = ingest(path, url)
-    assert (result.facts, result.rejected_rows) == (1 + len(odd), 0)
+    # a line break inside a quoted cell: Postgres' CSV parser would take it, but then a fact's
+    # line no longer follows from its id, so the document is read row by row
+    assert (result.facts, result.rejected_rows, result.streams) == (1 + len(odd), 0, 0)
     stored = query(url, "select region_string, value_string from raw_polio.source_datapoint "
                         "where indicator_string = 'odd' order by row_number")
     assert stored == [(f"Kano {n}", value) for n, value in enumerate(odd)]
+
+
+# --- the bulk loader (Postgres' CSV parser, several COPY streams) -----------------------------
+
+
+def staged(url: str, document_id: int) -> list[tuple]:
+    """A document's facts as every model reads them (the staging view)."""
+    return query(url, "select row_number, campaign_string, region_string, indicator_string, "
+                      "value_string, value, value_problem from polio_staging.stg_polio__source_datapoint "
+                      "where document_id = %s order by row_number", (document_id,))
+
+
+def long_rows(n: int) -> list[list[str]]:
+    rows = [[" Campaign", "REGION ", "indicator", "Value"]]
+    for k in range(n):
+        rows.append([f"jan{k % 3}", f" Kano {k % 7} ", f"ind {k % 5}",
+                     ["12%", "1,234", "yes", "", "n/a", f"{k}"][k % 6]])
+    return rows
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_bulk_and_row_by_row_loads_give_the_same_facts(polio_db, document, dbt, monkeypatch, newline):
+    url = polio_db
+    monkeypatch.setattr(bulk, "MIN_STREAM_BYTES", 1)  # several streams even for a small file
+    rows = long_rows(500)
+    fast = ingest(document("fast.csv", rows, newline=newline), url)
+    assert fast.streams == bulk.streams_for(1 << 20) and fast.facts == 500
+    # the same cells with a descriptive column, which the bulk loader does not take
+    slow = ingest(document("slow.csv", [[*r, "note"] for r in rows], newline=newline), url,
+                  ignore_columns=["note"])
+    assert slow.streams == 0 and slow.facts == 500
+    dbt("run", "--select", "stg_polio__source_datapoint")
+    assert staged(url, fast.document_id) == staged(url, slow.document_id)
+    facts = staged(url, fast.document_id)
+    assert [r[0] for r in facts] == list(range(2, 502)), "row_number is the line in the file"
+    assert facts[0][1:4] == ("jan0", "Kano 0", "ind 0"), "strings are trimmed"
+    ids = query(url, "select count(distinct source_datapoint_id) from raw_polio.source_datapoint "
+                     "where document_id = %s", (fast.document_id,))
+    assert ids == [(500,)]
+
+
+def test_a_long_document_postgres_refuses_is_read_row_by_row_with_rejects(polio_db, document):
+    url = polio_db
+    rows = long_rows(50)
+    rows[31] = ["jan0", "Kano 1", "ind 1"]  # a ragged row (line 32)
+    rows[40] = []  # a blank line (skipped, as ever)
+    result = ingest(document("ragged-lf.csv", rows), url)
+    assert (result.facts, result.rejected_rows, result.streams) == (48, 1, 0)
+    docs = query(url, "select document_id, status from raw_polio.document order by document_id")
+    assert docs == [(result.document_id, "loaded")], "the refused bulk attempt leaves no document"
+    assert query(url, "select line_number, reason from raw_polio.reject") == [
+        (32, "ragged row: 3 cells, header has 4")]
+    assert query(url, "select count(*) from raw_polio.source_datapoint") == [(48,)]
+
+
+def test_a_load_that_died_midway_is_never_read_and_is_cleaned_up(polio_db, document, dbt):
+    # What a bulk load that died between its streams' commits leaves: a 'loading' document with
+    # part of its facts. Nothing reads them, and the next load marks it failed and removes them.
+    url = polio_db
+    with psycopg.connect(url) as conn:
+        doc = conn.execute("insert into raw_polio.document (file_name, checksum, status, layout) "
+                           "values ('dead.csv', 'x', 'loading', 'long') returning document_id").fetchone()[0]
+        conn.execute("select set_config('tributary.polio_document_id', %s, true), "
+                     "set_config('tributary.polio_ingest_slot', '0', true)", (str(doc),))
+        conn.execute("insert into raw_polio.source_datapoint (row_number, campaign_string, "
+                     "region_string, indicator_string, value_string) values (2, 'jan', 'Kano', 'x', '1')")
+    dbt("run", "--select", "stg_polio__source_datapoint")
+    assert staged(url, doc) == []
+    good = ingest(document("good.csv", long_rows(5)), url)
+    assert query(url, "select document_id, status, coalesce(error like 'interrupted:%%', false) from raw_polio.document "
+                      "order by 1") == [(doc, "failed", True), (good.document_id, "loaded", False)]
+    assert query(url, "select distinct document_id from raw_polio.source_datapoint") == [(good.document_id,)]

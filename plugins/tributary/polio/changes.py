@@ -7,7 +7,8 @@ advisory lock before it allocates ids and holds it until commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -24,6 +25,20 @@ CHANGE_COLUMNS = ["change_kind", "document_id", "mapping_kind", "source_string",
 def lock_for_write(conn: psycopg.Connection) -> None:
     """Serialise with every other polio writer until this transaction ends."""
     conn.execute("select pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+
+@contextmanager
+def write_session(url: str | None = None) -> Iterator[psycopg.Connection]:
+    """An autocommit connection that holds the write lock until the block ends, for a writer that
+    commits in several steps (a document loaded over several connections). Its own transactions
+    may take `lock_for_write` again: a session's advisory locks do not block each other."""
+    with warehouse.connect(url, autocommit=True) as conn:
+        conn.execute("select pg_advisory_lock(%s)", (WRITE_LOCK,))
+        try:
+            yield conn
+        finally:
+            if not conn.closed:
+                conn.execute("select pg_advisory_unlock(%s)", (WRITE_LOCK,))
 
 
 def log_changes(conn: psycopg.Connection, changes: Iterable[Sequence[Any]]) -> int:

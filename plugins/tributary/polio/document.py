@@ -4,7 +4,8 @@ A document is either *long* (campaign, region, indicator, value columns) or *wid
 region, then one column per indicator). Headers match case- and space-insensitively; CR, LF and
 CRLF line endings all work; UTF-8 (with or without BOM) and latin-1 are accepted. A problem with
 the document as a whole raises `DocumentError` naming it; a ragged row becomes a `Reject` with
-its line number while the other rows go on.
+its line number while the other rows go on. Cells are kept as written (the dbt staging model
+trims the strings), so a fact reads the same whichever loader stored it (see `bulk`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from tributary.warehouse import Reject
 
@@ -36,11 +38,17 @@ Fact = tuple[int, str, str, str, str]
 
 @dataclass(frozen=True)
 class Scan:
-    """What one pass over the bytes tells: checksum and the encoding to decode with."""
+    """What one pass over the bytes tells: checksum, the encoding to decode with, and where
+    records end (for loading a document in several streams)."""
 
     checksum: str
     encoding: str
     size: int
+    #: newline bytes in the file
+    lines: int
+    #: (byte offset just after a newline that ends a record, newlines before that offset): the
+    #: first record end at or after each offset asked for, in order; None where there is none
+    record_ends: list[tuple[int, int] | None]
 
 
 def header_key(name: str) -> str:
@@ -48,26 +56,40 @@ def header_key(name: str) -> str:
     return "".join(name.split()).casefold()
 
 
-def scan(path: Path) -> Scan:
-    """sha256 of the content and its encoding (utf-8-sig, else latin-1), in one streaming pass."""
+def scan(path: Path, split_at: Sequence[int] = (0,)) -> Scan:
+    """sha256 of the content, its encoding (utf-8-sig, else latin-1) and the record ends at or after
+    each offset of ``split_at`` (ascending), in one streaming pass.
+
+    A newline ends a record when the quotes before it are balanced: CSV doubles a quote inside a
+    quoted field, so the parity of the count of quote bytes says whether a newline is quoted."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
-    latin1_clean = True
-    size = 0
+    size = lines = quotes = 0
+    pending = list(split_at)
+    found: list[tuple[int, int] | None] = []
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
-            size += len(chunk)
             digest.update(chunk)
             if _NUL in chunk:
-                utf8 = latin1_clean = False
-            if utf8:
+                raise _not_text(path)
+            # ASCII needs no decoding, unless a multi-byte character is cut at the chunk border
+            if utf8 and (not chunk.isascii() or decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = False
-            if latin1_clean and _BINARY.search(chunk):
-                latin1_clean = False
+            while pending and pending[0] < size + len(chunk):
+                at = _record_end(chunk, max(0, pending[0] - size), quotes)
+                if at is None:  # not in this chunk: look from the start of the next one
+                    pending[0] = size + len(chunk)
+                    break
+                found.append((size + at, lines + chunk.count(b"\n", 0, at)))
+                pending.pop(0)
+            lines += chunk.count(b"\n")
+            quotes += chunk.count(b'"')
+            size += len(chunk)
+    found += [None] * len(pending)
     if utf8:
         try:
             decoder.decode(b"", final=True)
@@ -75,14 +97,39 @@ def scan(path: Path) -> Scan:
             utf8 = False
     if utf8:
         encoding = "utf-8-sig"
-    elif latin1_clean:
+    elif _latin1_text(path):
         encoding = "latin-1"
     else:
-        raise DocumentError(
-            f"{path.name}: the file is not text in a supported encoding (UTF-8 or latin-1); "
-            "is it a spreadsheet saved in another format?"
-        )
-    return Scan(digest.hexdigest(), encoding, size)
+        raise _not_text(path)
+    return Scan(digest.hexdigest(), encoding, size, lines, found)
+
+
+def _record_end(chunk: bytes, start: int, quotes_before: int) -> int | None:
+    """Offset just after the first newline at or after ``start`` in ``chunk`` with balanced
+    quotes before it (``quotes_before`` counts the quotes before the chunk)."""
+    parity = (quotes_before + chunk.count(b'"', 0, start)) % 2
+    while (newline := chunk.find(b"\n", start)) >= 0:
+        parity = (parity + chunk.count(b'"', start, newline)) % 2
+        if parity == 0:
+            return newline + 1
+        start = newline + 1
+    return None
+
+
+def _latin1_text(path: Path) -> bool:
+    """No byte of the file is one a latin-1 text never holds (C0/C1 controls but tab, CR, LF)."""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            if _BINARY.search(chunk):
+                return False
+    return True
+
+
+def _not_text(path: Path) -> DocumentError:
+    return DocumentError(
+        f"{path.name}: the file is not text in a supported encoding (UTF-8 or latin-1); "
+        "is it a spreadsheet saved in another format?"
+    )
 
 
 @dataclass
@@ -139,6 +186,14 @@ class Reading:
     layout: Layout
     facts: Iterator[Fact]
     rejects: list[Reject] = field(default_factory=list)
+    #: the line the header ends on (after any blank lines before it)
+    header_line: int = 1
+    handle: TextIO | None = None
+
+    def close(self) -> None:
+        """Close the file without reading the facts."""
+        if self.handle is not None:
+            self.handle.close()
 
 
 def read(path: Path, *, encoding: str, region_column: str = "region",
@@ -159,7 +214,7 @@ def read(path: Path, *, encoding: str, region_column: str = "region",
         if isinstance(exc, csv.Error):
             raise DocumentError(f"{path.name}: cannot read the header: {exc}") from exc
         raise
-    reading = Reading(layout, iter(()))
+    reading = Reading(layout, iter(()), header_line=reader.line_num, handle=handle)
     reading.facts = _facts(handle, reader, layout, reading.rejects)
     return reading
 
@@ -177,10 +232,10 @@ def _facts(handle, reader, layout: Layout, rejects: list[Reject]) -> Iterator[Fa
                     if len(row) != width:
                         break
                     if long:
-                        yield (reader.line_num, row[c_pos].strip(), row[r_pos].strip(),
-                               row[indicator_pos].strip(), row[value_pos])
+                        yield (reader.line_num, row[c_pos], row[r_pos], row[indicator_pos],
+                               row[value_pos])
                     else:
-                        campaign, region, line = row[c_pos].strip(), row[r_pos].strip(), reader.line_num
+                        campaign, region, line = row[c_pos], row[r_pos], reader.line_num
                         for pos, name in layout.indicators:
                             yield (line, campaign, region, name, row[pos])
                 else:

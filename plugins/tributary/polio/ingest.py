@@ -1,8 +1,10 @@
 """`polio_ingest`: one file becomes one document and its facts become source datapoints.
 
-All of a document loads in one transaction, or none of it: a document that cannot be read is
-rolled back and then recorded as failed, with its error, in a transaction of its own. The same
-content (by sha256) uploaded again adds nothing.
+A long document goes to Postgres' CSV parser over several connections at once (`bulk`); any other
+document, or one the parser refuses, is read row by row here. Either way a document becomes
+'loaded' in one transaction, or not at all: a document that cannot be read is recorded as failed,
+with its error, and leaves no facts. The same content (by sha256) uploaded again adds nothing.
+The whole load holds the polio write lock (`changes.write_session`).
 """
 
 from __future__ import annotations
@@ -13,20 +15,18 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 from tributary import warehouse
-from tributary.polio import changes
-from tributary.polio.document import DocumentError, Fact, read, scan
+from tributary.polio import bulk, changes
+from tributary.polio.document import DocumentError, Fact, Reading, Scan, read, scan
 
 log = logging.getLogger(__name__)
 
-SOURCE_COLUMNS = ["document_id", "row_number", "campaign_string", "region_string",
-                  "indicator_string", "value_string"]
+ROW_COLUMNS = "row_number, campaign_string, region_string, indicator_string, value_string"
+INTERRUPTED = "interrupted: the load stopped before it finished and none of it is used; load the file again"
 
 
 @dataclass(frozen=True)
@@ -36,74 +36,21 @@ class IngestResult:
     layout: str | None
     facts: int
     rejected_rows: int
-    new_strings: int
+    #: COPY streams of a bulk load; 0 when the document was read row by row
+    streams: int = 0
 
     def summary(self) -> str:
         if self.status == "duplicate":
             return f"same content already loaded as document {self.document_id}: nothing added"
+        how = f"{self.streams} COPY stream(s)" if self.streams else "row by row"
         return (f"document {self.document_id} ({self.layout}): {self.facts:,} facts, "
-                f"{self.rejected_rows} rejected rows, {self.new_strings} new source strings")
+                f"{self.rejected_rows} rejected rows; loaded {how}")
 
 
 #: Facts per COPY block: large enough that the per-block work is noise, small enough for flat memory.
 BLOCK_FACTS = 20_000
 # COPY text format gives these characters a meaning; a field holding one must be escaped.
-_CAMPAIGN, _REGION, _INDICATOR = itemgetter(1), itemgetter(2), itemgetter(3)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-class _Vocabulary:
-    """The distinct strings of a document, collected block by block while its facts stream past."""
-
-    def __init__(self) -> None:
-        self.campaign: set[str] = set()
-        self.region: set[str] = set()
-        self.indicator: set[str] = set()
-
-    def add(self, block: list[Fact]) -> None:
-        self.campaign.update(map(_CAMPAIGN, block))
-        self.region.update(map(_REGION, block))
-        self.indicator.update(map(_INDICATOR, block))
-
-    def strings(self, document_id: int) -> Iterator[tuple]:
-        for kind in ("region", "campaign", "indicator"):
-            for s in sorted(getattr(self, kind)):
-                if s:
-                    yield (kind, s, document_id)
-
-
-def _copy_text(document_id: int, block: list[Fact]) -> bytes:
-    """A block of facts as COPY text (one source_datapoint row per line).
-
-    Formatting every row with one f-string is several times cheaper than adapting each value; the
-    rare block where a field holds a tab, newline, CR or backslash shows in the counts and is
-    formatted again with escapes."""
-    text = "".join([f"{document_id}\t{n}\t{c}\t{r}\t{i}\t{v}\n" for n, c, r, i, v in block])
-    if ("\\" in text or "\r" in text or text.count("\n") != len(block)
-            or text.count("\t") != 5 * len(block)):
-        text = "".join(
-            "\t".join([str(document_id), *(str(x).translate(_COPY_ESCAPES) for x in fact)]) + "\n"
-            for fact in block
-        )
-    return text.encode()
-
-
-def _copy_facts(conn: psycopg.Connection, document_id: int, facts: Iterator[Fact],
-                vocabulary: _Vocabulary) -> warehouse.LoadResult:
-    """COPY the facts into raw_polio.source_datapoint in blocks of text; logged like any load."""
-    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
-    count = 0
-    statement = sql.SQL("copy raw_polio.source_datapoint ({}) from stdin").format(
-        sql.SQL(", ").join(map(sql.Identifier, SOURCE_COLUMNS)))
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        while block := list(islice(facts, BLOCK_FACTS)):
-            count += len(block)
-            vocabulary.add(block)
-            copy.write(_copy_text(document_id, block))
-    result = warehouse.LoadResult("raw_polio.source_datapoint", count, count)
-    # Logged in raw_platform.load as warehouse.load logs its own COPYs (see the module doc there).
-    warehouse.record_load(conn, result, "append", started_at, time.monotonic() - started)
-    return result
 
 
 def ingest(path: str | Path, *, region_column: str = "region", campaign_column: str = "campaign",
@@ -112,57 +59,167 @@ def ingest(path: str | Path, *, region_column: str = "region", campaign_column: 
     path = Path(path)
     if not path.is_file():
         raise DocumentError(f"no such file: {path}")
+    url = url or warehouse.warehouse_url()
     try:
-        info = scan(path)
+        info = scan(path, bulk.split_targets(path.stat().st_size))
     except DocumentError as exc:
-        _record_failure(path, _checksum_or_blank(path), str(exc), url)
+        with warehouse.connect(url, autocommit=True) as conn:
+            _record_failure(conn, path, _checksum(path), str(exc))
         raise
-    try:
-        with warehouse.transaction(url) as conn:
-            changes.lock_for_write(conn)
-            row = conn.execute(
-                "select document_id from raw_polio.document where checksum = %s and status = 'loaded'",
-                (info.checksum,),
-            ).fetchone()
-            if row:
-                log.info("%s: same content as document %s, nothing to add", path.name, row[0])
-                return IngestResult(row[0], "duplicate", None, 0, 0, 0)
+    with changes.write_session(url) as conn:
+        _abandon_interrupted(conn)
+        row = conn.execute(
+            "select document_id from raw_polio.document where checksum = %s and status = 'loaded'",
+            (info.checksum,),
+        ).fetchone()
+        if row:
+            log.info("%s: same content as document %s, nothing to add", path.name, row[0])
+            return IngestResult(row[0], "duplicate", None, 0, 0)
+        try:
             reading = read(path, encoding=info.encoding, region_column=region_column,
                            campaign_column=campaign_column, ignore_columns=ignore_columns)
-            document_id = _new_document(conn, path.name, info.checksum, reading.layout.kind,
-                                        info.encoding)
-            vocabulary = _Vocabulary()
-            loaded = _copy_facts(conn, document_id, reading.facts, vocabulary)
+        except DocumentError as exc:
+            _record_failure(conn, path, info.checksum, str(exc))
+            raise
+        try:
+            plan = bulk.plan(path, info, reading.layout, reading.header_line)
+        except bulk.NotBulkLoadable as why:
+            log.info("%s: read row by row (%s)", path.name, why)
+            result = _load_rows(conn, path, info, reading)
+        else:
+            reading.close()
+            result = _load_bulk(conn, url, path, info, plan)
+            if result is None:  # Postgres refused the content: read it row by row for the rejects
+                reading = read(path, encoding=info.encoding, region_column=region_column,
+                               campaign_column=campaign_column, ignore_columns=ignore_columns)
+                result = _load_rows(conn, path, info, reading)
+    log.info("%s: %s", path.name, result.summary())
+    return result
+
+
+def _load_bulk(conn: psycopg.Connection, url: str, path: Path, info: Scan,
+               plan: bulk.Plan) -> IngestResult | None:
+    """Load a long document in COPY streams; None if Postgres refused its content."""
+    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
+    with conn.transaction():
+        first_id = _reserve_ids(conn, plan.facts)
+        document_id = _new_document(conn, path.name, info, "long", "loading",
+                                    first_source_datapoint_id=first_id, first_row_number=2)
+    try:
+        facts = bulk.copy_streams(url, path, plan, document_id, first_id)
+    except bulk.NotBulkLoadable as why:
+        log.info("%s: read row by row (%s)", path.name, why)
+        conn.execute("delete from raw_polio.document where document_id = %s", (document_id,))
+        return None
+    except BaseException as exc:
+        _abandon(conn, document_id, f"load failed: {exc}")
+        raise
+    with conn.transaction():
+        changes.lock_for_write(conn)
+        conn.execute("update raw_polio.document set status = 'loaded', facts = %s "
+                     "where document_id = %s", (facts, document_id))
+        warehouse.record_load(conn, warehouse.LoadResult("raw_polio.source_datapoint", facts, facts),
+                              "append", started_at, time.monotonic() - started)
+        changes.log_changes(conn, [changes.document_change(document_id)])
+    return IngestResult(document_id, "loaded", "long", facts, 0, len(plan.streams))
+
+
+def _load_rows(conn: psycopg.Connection, path: Path, info: Scan, reading: Reading) -> IngestResult:
+    """Read the document row by row and load it in one transaction; ragged rows become rejects."""
+    layout = reading.layout
+    try:
+        with conn.transaction():
+            changes.lock_for_write(conn)
+            # every line could hold a fact per indicator column: ids for that many
+            first_id = _reserve_ids(conn, (info.lines + 1) * max(1, len(layout.indicators)))
+            document_id = _new_document(conn, path.name, info, layout.kind, "loaded")
+            conn.execute(
+                "select set_config('tributary.polio_document_id', %s, true), "
+                "set_config('tributary.polio_ingest_slot', '0', true), "
+                "setval('raw_polio.ingest_slot_0', %s, false)", (str(document_id), first_id))
+            loaded = _copy_facts(conn, reading.facts)
             if reading.rejects:
                 warehouse.record_rejects(conn, "raw_polio", f"document:{document_id}", reading.rejects)
-            new_strings = warehouse.load(
-                conn, "raw_polio.source_string", ["kind", "source_string", "first_document_id"],
-                vocabulary.strings(document_id), mode="insert_new", key=["kind", "source_string"],
-            ).inserted
             conn.execute(
                 "update raw_polio.document set facts = %s, rejected_rows = %s where document_id = %s",
                 (loaded.inserted, len(reading.rejects), document_id),
             )
             changes.log_changes(conn, [changes.document_change(document_id)])
     except DocumentError as exc:
-        _record_failure(path, info.checksum, str(exc), url)
+        _record_failure(conn, path, info.checksum, str(exc))
         raise
-    result = IngestResult(document_id, "loaded", reading.layout.kind, loaded.inserted,
-                          len(reading.rejects), new_strings)
-    log.info("%s: %s", path.name, result.summary())
+    finally:
+        reading.close()
+    return IngestResult(document_id, "loaded", layout.kind, loaded.inserted, len(reading.rejects))
+
+
+def _copy_text(block: list[Fact]) -> bytes:
+    """A block of facts as COPY text (one source_datapoint row per line).
+
+    Formatting every row with one f-string is several times cheaper than adapting each value; the
+    rare block where a field holds a tab, newline, CR or backslash shows in the counts and is
+    formatted again with escapes."""
+    text = "".join([f"{n}\t{c}\t{r}\t{i}\t{v}\n" for n, c, r, i, v in block])
+    if ("\\" in text or "\r" in text or text.count("\n") != len(block)
+            or text.count("\t") != 4 * len(block)):
+        text = "".join(
+            "\t".join([str(x).translate(_COPY_ESCAPES) for x in fact]) + "\n" for fact in block
+        )
+    return text.encode()
+
+
+def _copy_facts(conn: psycopg.Connection, facts: Iterator[Fact]) -> warehouse.LoadResult:
+    """COPY the facts in blocks of text; logged like any load. Ids and the document come from the
+    column defaults (the session settings and slot sequence set by the caller)."""
+    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
+    count = 0
+    with conn.cursor() as cur, cur.copy(f"copy raw_polio.source_datapoint ({ROW_COLUMNS}) from stdin") as copy:
+        while block := list(islice(facts, BLOCK_FACTS)):
+            count += len(block)
+            copy.write(_copy_text(block))
+    result = warehouse.LoadResult("raw_polio.source_datapoint", count, count)
+    # Logged in raw_platform.load as warehouse.load logs its own COPYs (see the module doc there).
+    warehouse.record_load(conn, result, "append", started_at, time.monotonic() - started)
     return result
 
 
-def _new_document(conn: psycopg.Connection, file_name: str, checksum: str, layout: str,
-                  encoding: str) -> int:
+def _reserve_ids(conn: psycopg.Connection, count: int) -> int:
+    """The first of ``count`` consecutive source datapoint ids that no other document will use
+    (the caller holds the write lock, so no one else draws from the sequence meanwhile)."""
+    first = conn.execute("select nextval('raw_polio.source_datapoint_id')").fetchone()[0]
+    if count > 1:
+        conn.execute("select setval('raw_polio.source_datapoint_id', %s)", (first + count - 1,))
+    return first
+
+
+def _new_document(conn: psycopg.Connection, file_name: str, info: Scan, layout: str, status: str,
+                  **bulk_numbering: int) -> int:
     return conn.execute(
-        "insert into raw_polio.document (file_name, checksum, status, layout, encoding) "
-        "values (%s, %s, 'loaded', %s, %s) returning document_id",
-        (file_name, checksum, layout, encoding),
+        "insert into raw_polio.document (file_name, checksum, status, layout, encoding, "
+        "first_source_datapoint_id, first_row_number) values (%s, %s, %s, %s, %s, %s, %s) "
+        "returning document_id",
+        (file_name, info.checksum, status, layout, info.encoding,
+         bulk_numbering.get("first_source_datapoint_id"), bulk_numbering.get("first_row_number")),
     ).fetchone()[0]
 
 
-def _checksum_or_blank(path: Path) -> str:
+def _abandon_interrupted(conn: psycopg.Connection) -> None:
+    """Documents left 'loading' by a load that died (its lock is gone, and the caller holds it now):
+    failed, and their facts removed."""
+    rows = conn.execute("select document_id from raw_polio.document where status = 'loading'").fetchall()
+    for (document_id,) in rows:
+        log.warning("document %s: %s", document_id, INTERRUPTED)
+        _abandon(conn, document_id, INTERRUPTED)
+
+
+def _abandon(conn: psycopg.Connection, document_id: int, error: str) -> None:
+    with conn.transaction():
+        conn.execute("delete from raw_polio.source_datapoint where document_id = %s", (document_id,))
+        conn.execute("update raw_polio.document set status = 'failed', error = %s "
+                     "where document_id = %s", (error, document_id))
+
+
+def _checksum(path: Path) -> str:
     import hashlib  # noqa: PLC0415
 
     digest = hashlib.sha256()
@@ -172,12 +229,11 @@ def _checksum_or_blank(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _record_failure(path: Path, checksum: str, error: str, url: str | None) -> None:
-    """Mark the document failed, after the loading transaction rolled back."""
-    with warehouse.transaction(url) as conn:
-        conn.execute(
-            "insert into raw_polio.document (file_name, checksum, status, error) "
-            "values (%s, %s, 'failed', %s)",
-            (path.name, checksum, error),
-        )
+def _record_failure(conn: psycopg.Connection, path: Path, checksum: str, error: str) -> None:
+    """Mark the document failed (after any loading transaction rolled back)."""
+    conn.execute(
+        "insert into raw_polio.document (file_name, checksum, status, error) "
+        "values (%s, %s, 'failed', %s)",
+        (path.name, checksum, error),
+    )
     log.error("%s: document failed: %s", path.name, error)

@@ -1,17 +1,22 @@
--- Facts of loaded documents with their value cleaned: "12%" -> 0.12, "1,234" -> 1234,
--- yes/true -> 1, no/false -> 0, blank -> no value (not a problem), anything else -> value_problem.
+-- Facts of loaded documents, strings trimmed, with their value cleaned: "12%" -> 0.12,
+-- "1,234" -> 1234, yes/true -> 1, no/false -> 0, blank -> no value (not a problem), anything
+-- else -> value_problem. Documents still loading (or abandoned) are left out.
 -- A view: incremental models filter it by document or key, and the planner pushes that down.
 with facts as (
     select
         sd.source_datapoint_id,
         sd.document_id,
-        sd.row_number,
-        sd.campaign_string,
-        sd.region_string,
-        sd.indicator_string,
+        -- bulk-loaded documents hold one fact per line: the line follows from the id
+        coalesce(sd.row_number,
+                 d.first_row_number + (sd.source_datapoint_id - d.first_source_datapoint_id)) as row_number,
+        {{ polio_trim('sd.campaign_string') }} as campaign_string,
+        {{ polio_trim('sd.region_string') }} as region_string,
+        {{ polio_trim('sd.indicator_string') }} as indicator_string,
         sd.value_string,
-        btrim(sd.value_string, E' \t\r\n') as v
+        {{ polio_trim('sd.value_string') }} as v
     from {{ source('raw_polio', 'source_datapoint') }} as sd
+    inner join {{ source('raw_polio', 'document') }} as d
+        on d.document_id = sd.document_id and d.status = 'loaded'
 ),
 
 classified as (

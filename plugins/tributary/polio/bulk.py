@@ -1,0 +1,188 @@
+"""Loading a long document with Postgres' own CSV parser, over several connections at once.
+
+A long document (exactly the columns campaign, region, indicator and value, header on line 1) is
+cut into byte ranges that end at record ends, and each range is sent as it is to
+``COPY raw_polio.source_datapoint ... (format csv)`` on a connection of its own (a *stream*). The
+server parses and writes the ranges in parallel and Python never touches a row, which is what
+brings ingest close to `psql \\copy` speed (see bench/RESULTS.md).
+
+Postgres is also the validator. A document it cannot take as one record per line (a ragged row,
+a blank line, a newline inside a quoted cell, bytes of another encoding) raises `NotBulkLoadable`
+with the reason and leaves nothing behind; `ingest` then reads the document row by row, which
+records such rows as rejects.
+
+The streams commit separately, so the document is 'loading' while they run and becomes 'loaded'
+in one last transaction by the caller; everything downstream reads loaded documents only. Each
+stream numbers its rows from a slot sequence set to the stream's first id (ids were reserved for
+the whole document), so a fact's line follows from its id: see include/sql/polio.sql.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from tributary.polio.document import CHUNK_BYTES, Layout, Scan
+
+log = logging.getLogger(__name__)
+
+#: Slot sequences raw_polio.ingest_slot_<n> exist for this many streams (include/sql/polio.sql).
+MAX_STREAMS = 4
+#: Below this many bytes per stream another connection costs more than it saves.
+MIN_STREAM_BYTES = 8 << 20
+#: Postgres' names of the encodings `document.scan` decides on.
+COPY_ENCODING = {"utf-8-sig": "UTF8", "latin-1": "LATIN1"}
+_TABLE_COLUMN = {"campaign": "campaign_string", "region": "region_string",
+                 "indicator": "indicator_string", "value": "value_string"}
+
+
+class NotBulkLoadable(Exception):  # noqa: N818  (a condition, not a failure: ingest falls back)
+    """This document must be read row by row; the message says why."""
+
+
+def streams_for(size: int) -> int:
+    """How many streams a file of ``size`` bytes is loaded in: one per core, at most `MAX_STREAMS`,
+    each with at least `MIN_STREAM_BYTES`."""
+    return max(1, min(MAX_STREAMS, os.cpu_count() or 1, size // MIN_STREAM_BYTES))
+
+
+def split_targets(size: int) -> list[int]:
+    """Offsets for `document.scan`: 0 (the end of the header) and where each later stream should
+    start (the first record end at or after each)."""
+    n = streams_for(size)
+    return [0] + [size * k // n for k in range(1, n)]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Bytes [start, end) of the file: ``lines`` records, the first on line ``first_line``."""
+
+    start: int
+    end: int
+    first_line: int
+    lines: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a document is loaded in bulk: its columns in file order and its streams."""
+
+    columns: list[str]
+    encoding: str
+    streams: list[Stream]
+
+    @property
+    def facts(self) -> int:
+        return sum(s.lines for s in self.streams)
+
+
+def plan(path: Path, info: Scan, layout: Layout, header_line: int) -> Plan:
+    """The bulk plan of a scanned document, or `NotBulkLoadable` with the reason."""
+    if layout.kind != "long" or layout.width != 4:
+        raise NotBulkLoadable(f"{layout.kind} layout with {layout.width} columns")
+    header_end = info.record_ends[0]
+    if header_line != 1 or header_end is None or header_end[1] != 1:
+        raise NotBulkLoadable("the header is not the first line, or no line ends with LF")
+    roles = {layout.campaign: "campaign", layout.region: "region", layout.indicator: "indicator",
+             layout.value: "value"}
+    columns = [_TABLE_COLUMN[roles[i]] for i in range(4)]
+    # Trailing line breaks are not records (a blank last line would be a ragged row to COPY).
+    with open(path, "rb") as handle:
+        handle.seek(max(0, info.size - 64))
+        tail = handle.read()
+    stripped = tail.rstrip(b"\r\n")
+    end = info.size - (len(tail) - len(stripped))
+    lines_to_end = info.lines - tail[len(stripped):].count(b"\n")
+    starts = sorted({e for e in info.record_ends if e is not None and header_end[0] <= e[0] < end})
+    streams = []
+    for (start, before), nxt in zip(starts, [*starts[1:], None], strict=True):
+        if nxt is None:  # the last stream runs to the last line, which has no newline any more
+            streams.append(Stream(start, end, before + 1, lines_to_end - before + 1))
+        else:
+            streams.append(Stream(start, nxt[0], before + 1, nxt[1] - before))
+    if not streams:
+        raise NotBulkLoadable("no rows after the header")
+    return Plan(columns, COPY_ENCODING[info.encoding], streams)
+
+
+def copy_streams(url: str, path: Path, plan: Plan, document_id: int, first_id: int) -> int:
+    """COPY every stream of ``plan`` on its own connection, in parallel, and commit them all if
+    every one loaded exactly its lines; otherwise roll all back. Returns the facts loaded.
+
+    ``first_id`` is the id reserved for line 2 (ids ``first_id + line - 2``)."""
+    statement = sql.SQL("copy raw_polio.source_datapoint ({cols}) from stdin "
+                        "(format csv, encoding {enc}, force_not_null ({cols}))").format(
+        cols=sql.SQL(", ").join(map(sql.Identifier, plan.columns)), enc=sql.Literal(plan.encoding))
+    failed = threading.Event()
+    conns = [psycopg.connect(url) for _ in plan.streams]
+    try:
+        with ThreadPoolExecutor(len(plan.streams)) as pool:
+            futures = [pool.submit(_copy_stream, conn, statement, path, stream, slot, document_id,
+                                   first_id + stream.first_line - 2, failed)
+                       for slot, (conn, stream) in enumerate(zip(conns, plan.streams, strict=True))]
+            errors = [f.exception() for f in futures]
+        problem = next((e for e in errors if e is not None and not isinstance(e, _Cancelled)), None)
+        if problem is not None:
+            if isinstance(problem, psycopg.DataError):  # the content: read it row by row instead
+                raise NotBulkLoadable(_describe(problem, plan, errors.index(problem))) from problem
+            raise problem
+        loaded = [f.result() for f in futures]
+        for n, (stream, rows) in enumerate(zip(plan.streams, loaded, strict=True)):
+            if rows != stream.lines:
+                raise NotBulkLoadable(
+                    f"stream {n + 1} holds {stream.lines} lines but {rows} records "
+                    "(a quoted cell with a line break?)")
+        for conn in conns:
+            conn.commit()
+        return sum(loaded)
+    finally:
+        for conn in conns:
+            conn.close()  # rolls back whatever did not commit
+
+
+class _Cancelled(Exception):  # noqa: N818
+    """Another stream failed: this one stops early."""
+
+
+def _copy_stream(conn: psycopg.Connection, statement: sql.Composable, path: Path, stream: Stream,
+                 slot: int, document_id: int, first_id: int, failed: threading.Event) -> int:
+    try:
+        conn.execute(
+            "select set_config('tributary.polio_document_id', %s, true), "
+            "set_config('tributary.polio_ingest_slot', %s, true), setval(%s::regclass, %s, false)",
+            (str(document_id), str(slot), f"raw_polio.ingest_slot_{slot}", first_id),
+        )
+        with conn.cursor() as cur, open(path, "rb") as handle:
+            handle.seek(stream.start)
+            left = stream.end - stream.start
+            with cur.copy(statement) as copy:
+                while left > 0:
+                    if failed.is_set():
+                        raise _Cancelled
+                    chunk = handle.read(min(CHUNK_BYTES, left))
+                    if not chunk:
+                        raise OSError(f"{path.name} is shorter than when it was scanned")
+                    copy.write(chunk)
+                    left -= len(chunk)
+            return cur.rowcount
+    except BaseException:
+        failed.set()
+        raise
+
+
+def _describe(error: psycopg.DataError, plan: Plan, index: int) -> str:
+    """The server's reason, with the line of the file it points at."""
+    message = (error.diag.message_primary or str(error)).strip()
+    # the context reads "COPY source_datapoint, line N[, column c]"; N counts within the stream
+    found = re.search(r", line (\d+)", error.diag.context or "")
+    if found is None:
+        return message
+    return f"line {plan.streams[index].first_line + int(found.group(1)) - 1}: {message}"
