@@ -7,7 +7,10 @@ Loads one CSV file as one **document**: every fact becomes a row of `raw_polio.s
 - Layouts: *long* (campaign, region, indicator, value) or *wide* (campaign, region, one column per
   indicator). Headers match case- and space-insensitively; CR, LF and CRLF line endings, UTF-8
   (with or without BOM) and latin-1 all load.
-- The same file content uploaded again adds nothing. New source strings are recorded once.
+- The same file content uploaded again adds nothing. Its source strings show in
+  `polio.source_string` (and those still to map in `polio.missing_mapping`) after the refresh.
+- A long document with exactly those four columns is parsed by Postgres in parallel COPY
+  streams; any other document is read row by row.
 - A document that cannot be read as a whole (missing region/campaign column, empty, duplicate
   headers, not text) fails the run with the reason; it is marked failed and nothing is loaded.
   A ragged row goes to `raw_polio.reject` with its line number while the other rows load.
