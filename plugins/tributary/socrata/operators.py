@@ -30,6 +30,16 @@ def publication_key(context: Any, dataset_id: str) -> str:
     return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/{map_index}/{dataset_id}"
 
 
+def simulate_fallback(dataset_id: str, key: str, folder: str | None = None) -> CsvFallback:
+    """Where a dry run of publication ``key`` writes its chunks: ``folder`` if given, else the lake
+    under ``socrata/simulate/<dataset_id>/<publication>/``."""
+    if folder:
+        return CsvFallback(folder=Path(folder) / dataset_id / slug(key))
+    from tributary.lake import open_lake  # noqa: PLC0415
+
+    return CsvFallback(lake=open_lake(), prefix=f"{SIMULATE_PREFIX}/{dataset_id}/{slug(key)}")
+
+
 class SocrataUpsertOperator(BaseOperator):
     """Publish rows from the warehouse to a Socrata dataset with the SODA upsert API.
 
@@ -125,7 +135,7 @@ class SocrataUpsertOperator(BaseOperator):
             key=key, portal=portal, dataset_id=self.dataset_id,
             source_label=self.table or (self.sql or "").strip(), row_id=self.row_id,
             chunk_size=chunk_size, simulate=simulate, sync_deletes=_flag(self.sync_deletes))
-        fallback = self._fallback(key) if simulate else None
+        fallback = simulate_fallback(self.dataset_id, key, self.simulate_path) if simulate else None
         summary = publish(pub, Source(table=self.table or None, query=self.sql or None),
                           portal=None if simulate else hook, fallback=fallback,
                           warehouse_url=self.warehouse_url, emit=self.log.info)
@@ -136,9 +146,3 @@ class SocrataUpsertOperator(BaseOperator):
                       f"; CSV files in {summary['output_path']}" if simulate else "")
         return summary
 
-    def _fallback(self, key: str) -> CsvFallback:
-        if self.simulate_path:
-            return CsvFallback(folder=Path(self.simulate_path) / self.dataset_id / slug(key))
-        from tributary.lake import open_lake  # noqa: PLC0415
-
-        return CsvFallback(lake=open_lake(), prefix=f"{SIMULATE_PREFIX}/{self.dataset_id}/{slug(key)}")

@@ -13,7 +13,6 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from tributary import warehouse
 from tributary.traffic.stages import Item, StageRun
@@ -61,21 +60,25 @@ def item_query(target: Target, base: str, day: dt.date) -> str:
 
 
 def send(run: StageRun, target: Target, base: str, day: dt.date) -> dict:
-    """Upsert the item's staged rows to the portal through the platform's Socrata operator.
+    """Upsert the item's staged rows to the portal with the platform's Socrata publisher (what
+    `SocrataUpsertOperator` runs in a task of its own). One stage task publishes many items, so
+    each item is a publication of its own, named after the stage's run: a re-run resumes it."""
+    from tributary.socrata.hook import SocrataHook  # noqa: PLC0415
+    from tributary.socrata.ledger import Publication  # noqa: PLC0415
+    from tributary.socrata.operators import simulate_fallback  # noqa: PLC0415
+    from tributary.socrata.publisher import publish  # noqa: PLC0415
+    from tributary.socrata.source import Source  # noqa: PLC0415
 
-    The operator names its publication after the task instance (so a retry resumes it); here one
-    task publishes many items, so each item gets its own name under the stage's run.
-    """
-    from tributary.socrata.operators import SocrataUpsertOperator  # noqa: PLC0415
-
-    task_id = f"publish_{base}_{day:%Y%m%d}"
-    operator = SocrataUpsertOperator(
-        task_id=task_id, sql=item_query(target, base, day), dataset_id=target.dataset_id,
-        row_id=target.row_id, chunk_size=CHUNK_SIZE, socrata_conn_id=SOCRATA_CONN_ID)
-    dag_id, _, run_id = run.run_label.partition("/")
-    instance = SimpleNamespace(dag_id=dag_id or "traffic", run_id=run_id or "local",
-                               task_id=task_id, map_index=-1)
-    return operator.execute(context={"ti": instance})
+    hook = SocrataHook(SOCRATA_CONN_ID)
+    query = item_query(target, base, day)
+    key = f"{run.run_label}/publish_{base}_{day:%Y%m%d}/{target.dataset_id}"
+    simulate = hook.simulate  # a connection marked simulate writes CSV files, as the operator does
+    pub = Publication(key=key, portal=hook.base_url, dataset_id=target.dataset_id,
+                      source_label=query, row_id=target.row_id, chunk_size=CHUNK_SIZE,
+                      simulate=simulate, sync_deletes=False)
+    fallback = simulate_fallback(target.dataset_id, key) if simulate else None
+    return publish(pub, Source(query=query), portal=None if simulate else hook, fallback=fallback,
+                   emit=log.info)
 
 
 def publish_day(run: StageRun, source: str, base: str, day: dt.date, target: Target,
