@@ -19,11 +19,8 @@ create table if not exists raw_polio.document (
     rejected_rows bigint not null default 0,
     loaded_at     timestamptz not null default now()
 );
--- Bulk-loaded documents hold one fact per line, so a fact's line follows from its id:
--- row_number = first_row_number + (source_datapoint_id - first_source_datapoint_id).
-alter table raw_polio.document
-    add column if not exists first_source_datapoint_id bigint,
-    add column if not exists first_row_number bigint;
+alter table raw_polio.document drop column if exists first_source_datapoint_id,
+                               drop column if exists first_row_number;
 alter table raw_polio.document drop constraint if exists document_status_check;
 alter table raw_polio.document add constraint document_status_check
     check (status in ('loading', 'loaded', 'failed'));
@@ -31,55 +28,70 @@ alter table raw_polio.document add constraint document_status_check
 create unique index if not exists document_checksum_loaded
     on raw_polio.document (checksum) where status = 'loaded';
 
--- One fact of a document, as written by the sender.
--- Ids are reserved a document at a time from raw_polio.source_datapoint_id (under the polio write
--- lock), so they are unique and increase in load order without a unique index (its upkeep more
--- than doubled the cost of a load). Within a document, each COPY stream numbers its rows from its
--- own slot sequence, set to the stream's first id; the session settings name the stream's
--- document and slot. A writer that sets neither and gives no values fails loudly.
-create sequence if not exists raw_polio.source_datapoint_id;
-create sequence if not exists raw_polio.ingest_slot_0 cache 1000;
-create sequence if not exists raw_polio.ingest_slot_1 cache 1000;
-create sequence if not exists raw_polio.ingest_slot_2 cache 1000;
-create sequence if not exists raw_polio.ingest_slot_3 cache 1000;
-create table if not exists raw_polio.source_datapoint (
-    source_datapoint_id bigint not null,
-    document_id         bigint not null,
-    row_number          bigint,  -- null in bulk-loaded documents: see raw_polio.document
-    campaign_string     text,
-    region_string       text,
-    indicator_string    text,
-    value_string        text
-);
--- Earlier versions: an identity primary key and a mandatory row number.
+-- Facts: one row per fact of a document, as written by the sender (read them through the view
+-- raw_polio.source_datapoint below). Every per-row expression on the way in costs load speed, so
+-- a fact stores little beyond its cells:
+--   * source_datapoint_id = document_id * 2^32 + n, unique by construction (no index to keep up):
+--     n is the line in the file for a document loaded in bulk (one fact per line), the fact's
+--     ordinal for a document read row by row (which stores row_number itself);
+--   * the facts live in one table per COPY stream: a stream numbers its rows with its table's
+--     own sequence, set to its first line before it starts (see plugins/tributary/polio/bulk.py);
+--     row-by-row loads write to stream 0 with explicit ids.
 do $$
 begin
-    if exists (select 1 from information_schema.columns
-               where table_schema = 'raw_polio' and table_name = 'source_datapoint'
-                 and column_name = 'source_datapoint_id' and is_identity = 'YES') then
-        alter table raw_polio.source_datapoint drop constraint if exists source_datapoint_pkey;
-        alter table raw_polio.source_datapoint alter column source_datapoint_id drop identity;
-        perform setval('raw_polio.source_datapoint_id',
-                       (select coalesce(max(source_datapoint_id), 0) + 1 from raw_polio.source_datapoint),
-                       false);
+    for stream in 0..3 loop
+        execute format('create sequence if not exists raw_polio.source_datapoint_%s_n cache 1000', stream);
+        execute format(
+            'create table if not exists raw_polio.source_datapoint_%1$s (
+                 source_datapoint_id bigint not null
+                     default nextval(''raw_polio.source_datapoint_%1$s_n''),
+                 row_number          bigint,
+                 campaign_string     text,
+                 region_string       text,
+                 indicator_string    text,
+                 value_string        text)', stream);
+    end loop;
+end $$;
+
+-- Earlier versions kept every fact in one table with an identity key and a document_id column:
+-- move those facts to stream 0 with ids of the new form. Incremental models hold the old ids, so
+-- the polio models are dropped too and the next polio_refresh rebuilds them in full.
+do $$
+begin
+    if exists (select 1 from pg_class c join pg_namespace s on s.oid = c.relnamespace
+               where s.nspname = 'raw_polio' and c.relname = 'source_datapoint' and c.relkind = 'r') then
+        insert into raw_polio.source_datapoint_0 (source_datapoint_id, row_number, campaign_string,
+                                                  region_string, indicator_string, value_string)
+        select (document_id << 32)
+                   + row_number() over (partition by document_id order by source_datapoint_id),
+               row_number, campaign_string, region_string, indicator_string, value_string
+        from raw_polio.source_datapoint;
+        drop table raw_polio.source_datapoint;
+        drop schema if exists polio_intermediate cascade;
+        drop sequence if exists raw_polio.source_datapoint_id, raw_polio.ingest_slot_0,
+            raw_polio.ingest_slot_1, raw_polio.ingest_slot_2, raw_polio.ingest_slot_3;
+        raise notice 'raw_polio.source_datapoint moved to the stream tables; the next polio_refresh rebuilds every polio model';
     end if;
 end $$;
-alter table raw_polio.source_datapoint alter column row_number drop not null;
-alter table raw_polio.source_datapoint
-    alter column document_id set default current_setting('tributary.polio_document_id')::bigint,
-    alter column source_datapoint_id set default nextval(
-        case current_setting('tributary.polio_ingest_slot')
-            when '0' then 'raw_polio.ingest_slot_0'::regclass
-            when '1' then 'raw_polio.ingest_slot_1'::regclass
-            when '2' then 'raw_polio.ingest_slot_2'::regclass
-            when '3' then 'raw_polio.ingest_slot_3'::regclass
-        end);
--- Incremental models read new documents by document_id. Rows are appended a document at a time,
--- so document_id follows the physical order and a BRIN index finds them as well as a btree, at a
--- fraction of the cost per loaded row.
-drop index if exists raw_polio.source_datapoint_document;
-create index if not exists source_datapoint_document_brin
-    on raw_polio.source_datapoint using brin (document_id);
+
+create or replace view raw_polio.source_datapoint as
+with facts as (
+    select * from raw_polio.source_datapoint_0
+    union all select * from raw_polio.source_datapoint_1
+    union all select * from raw_polio.source_datapoint_2
+    union all select * from raw_polio.source_datapoint_3
+)
+select
+    source_datapoint_id,
+    source_datapoint_id >> 32 as document_id,
+    coalesce(row_number, source_datapoint_id & 4294967295) as row_number,
+    campaign_string,
+    region_string,
+    indicator_string,
+    value_string
+from facts;
+comment on view raw_polio.source_datapoint is
+    'One fact of a document, as written by the sender (stored in raw_polio.source_datapoint_0..3).';
 
 -- Source strings are registered by dbt (polio.source_string) from the loaded facts; this table
 -- of earlier versions held the same, derived at ingest.

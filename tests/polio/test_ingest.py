@@ -111,9 +111,10 @@ def test_bulk_and_row_by_row_loads_give_the_same_facts(polio_db, document, dbt, 
     facts = staged(url, fast.document_id)
     assert [r[0] for r in facts] == list(range(2, 502)), "row_number is the line in the file"
     assert facts[0][1:4] == ("jan0", "Kano 0", "ind 0"), "strings are trimmed"
-    ids = query(url, "select count(distinct source_datapoint_id) from raw_polio.source_datapoint "
-                     "where document_id = %s", (fast.document_id,))
-    assert ids == [(500,)]
+    ids = query(url, "select min(source_datapoint_id), max(source_datapoint_id), count(distinct "
+                     "source_datapoint_id) from raw_polio.source_datapoint where document_id = %s",
+                (fast.document_id,))
+    assert ids == [(bulk.id_base(fast.document_id) + 2, bulk.id_base(fast.document_id) + 501, 500)]
 
 
 def test_a_long_document_postgres_refuses_is_read_row_by_row_with_rejects(polio_db, document):
@@ -137,10 +138,9 @@ def test_a_load_that_died_midway_is_never_read_and_is_cleaned_up(polio_db, docum
     with psycopg.connect(url) as conn:
         doc = conn.execute("insert into raw_polio.document (file_name, checksum, status, layout) "
                            "values ('dead.csv', 'x', 'loading', 'long') returning document_id").fetchone()[0]
-        conn.execute("select set_config('tributary.polio_document_id', %s, true), "
-                     "set_config('tributary.polio_ingest_slot', '0', true)", (str(doc),))
-        conn.execute("insert into raw_polio.source_datapoint (row_number, campaign_string, "
-                     "region_string, indicator_string, value_string) values (2, 'jan', 'Kano', 'x', '1')")
+        conn.execute("insert into raw_polio.source_datapoint_1 (source_datapoint_id, campaign_string, "
+                     "region_string, indicator_string, value_string) values (%s, 'jan', 'Kano', 'x', '1')",
+                     (bulk.id_base(doc) + 2,))
     dbt("run", "--select", "stg_polio__source_datapoint")
     assert staged(url, doc) == []
     good = ingest(document("good.csv", long_rows(5)), url)

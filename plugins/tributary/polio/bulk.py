@@ -2,19 +2,19 @@
 
 A long document (exactly the columns campaign, region, indicator and value, header on line 1) is
 cut into byte ranges that end at record ends, and each range is sent as it is to
-``COPY raw_polio.source_datapoint ... (format csv)`` on a connection of its own (a *stream*). The
-server parses and writes the ranges in parallel and Python never touches a row, which is what
-brings ingest close to `psql \\copy` speed (see bench/RESULTS.md).
+``COPY ... (format csv)`` on a connection of its own (a *stream*). The server parses and writes the
+ranges in parallel and Python never touches a row, which is what brings ingest to `psql \\copy`
+speed (see bench/RESULTS.md).
 
 Postgres is also the validator. A document it cannot take as one record per line (a ragged row,
 a blank line, a newline inside a quoted cell, bytes of another encoding) raises `NotBulkLoadable`
 with the reason and leaves nothing behind; `ingest` then reads the document row by row, which
 records such rows as rejects.
 
-The streams commit separately, so the document is 'loading' while they run and becomes 'loaded'
-in one last transaction by the caller; everything downstream reads loaded documents only. Each
-stream numbers its rows from a slot sequence set to the stream's first id (ids were reserved for
-the whole document), so a fact's line follows from its id: see include/sql/polio.sql.
+Stream k writes to ``raw_polio.source_datapoint_<k>``, whose id default counts from the stream's
+first line (ids are ``document_id * 2**32 + line``; see include/sql/polio.sql). The streams commit
+separately, so the document is 'loading' until the caller marks it 'loaded' in one last
+transaction, and everything downstream reads loaded documents only.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from tributary.polio.document import CHUNK_BYTES, Layout, Scan
 
 log = logging.getLogger(__name__)
 
-#: Slot sequences raw_polio.ingest_slot_<n> exist for this many streams (include/sql/polio.sql).
+#: Stream tables raw_polio.source_datapoint_<k> exist for this many streams (include/sql/polio.sql).
 MAX_STREAMS = 4
+#: A fact's id is document_id * 2**32 + its line (or ordinal).
+ID_SHIFT = 32
 #: Below this many bytes per stream another connection costs more than it saves.
 MIN_STREAM_BYTES = 8 << 20
 #: Postgres' names of the encodings `document.scan` decides on.
@@ -110,24 +112,25 @@ def plan(path: Path, info: Scan, layout: Layout, header_line: int) -> Plan:
             streams.append(Stream(start, nxt[0], before + 1, nxt[1] - before))
     if not streams:
         raise NotBulkLoadable("no rows after the header")
+    if lines_to_end + 1 >= 1 << ID_SHIFT:
+        raise NotBulkLoadable("more lines than a document's ids can number")
     return Plan(columns, COPY_ENCODING[info.encoding], streams)
 
 
-def copy_streams(url: str, path: Path, plan: Plan, document_id: int, first_id: int) -> int:
-    """COPY every stream of ``plan`` on its own connection, in parallel, and commit them all if
-    every one loaded exactly its lines; otherwise roll all back. Returns the facts loaded.
+def id_base(document_id: int) -> int:
+    """A document's fact ids are this plus the fact's line (or ordinal)."""
+    return document_id << ID_SHIFT
 
-    ``first_id`` is the id reserved for line 2 (ids ``first_id + line - 2``)."""
-    statement = sql.SQL("copy raw_polio.source_datapoint ({cols}) from stdin "
-                        "(format csv, encoding {enc}, force_not_null ({cols}))").format(
-        cols=sql.SQL(", ").join(map(sql.Identifier, plan.columns)), enc=sql.Literal(plan.encoding))
+
+def copy_streams(url: str, path: Path, plan: Plan, document_id: int) -> int:
+    """COPY every stream of ``plan`` on its own connection, in parallel, and commit them all if
+    every one loaded exactly its lines; otherwise roll all back. Returns the facts loaded."""
     failed = threading.Event()
     conns = [psycopg.connect(url) for _ in plan.streams]
     try:
         with ThreadPoolExecutor(len(plan.streams)) as pool:
-            futures = [pool.submit(_copy_stream, conn, statement, path, stream, slot, document_id,
-                                   first_id + stream.first_line - 2, failed)
-                       for slot, (conn, stream) in enumerate(zip(conns, plan.streams, strict=True))]
+            futures = [pool.submit(_copy_stream, conn, plan, slot, id_base(document_id), path, failed)
+                       for slot, conn in enumerate(conns)]
             errors = [f.exception() for f in futures]
         problem = next((e for e in errors if e is not None and not isinstance(e, _Cancelled)), None)
         if problem is not None:
@@ -152,14 +155,17 @@ class _Cancelled(Exception):  # noqa: N818
     """Another stream failed: this one stops early."""
 
 
-def _copy_stream(conn: psycopg.Connection, statement: sql.Composable, path: Path, stream: Stream,
-                 slot: int, document_id: int, first_id: int, failed: threading.Event) -> int:
+def _copy_stream(conn: psycopg.Connection, plan: Plan, slot: int, base_id: int, path: Path,
+                 failed: threading.Event) -> int:
+    stream = plan.streams[slot]
+    table = f"source_datapoint_{slot}"
+    statement = sql.SQL("copy {table} ({cols}) from stdin "
+                        "(format csv, encoding {enc}, force_not_null ({cols}))").format(
+        table=sql.Identifier("raw_polio", table),
+        cols=sql.SQL(", ").join(map(sql.Identifier, plan.columns)), enc=sql.Literal(plan.encoding))
     try:
-        conn.execute(
-            "select set_config('tributary.polio_document_id', %s, true), "
-            "set_config('tributary.polio_ingest_slot', %s, true), setval(%s::regclass, %s, false)",
-            (str(document_id), str(slot), f"raw_polio.ingest_slot_{slot}", first_id),
-        )
+        conn.execute("select setval(%s::regclass, %s, false)",
+                     (f"raw_polio.{table}_n", base_id + stream.first_line))
         with conn.cursor() as cur, open(path, "rb") as handle:
             handle.seek(stream.start)
             left = stream.end - stream.start

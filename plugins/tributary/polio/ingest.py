@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from tributary import warehouse
 from tributary.polio import bulk, changes
@@ -25,7 +26,7 @@ from tributary.polio.document import DocumentError, Fact, Reading, Scan, read, s
 
 log = logging.getLogger(__name__)
 
-ROW_COLUMNS = "row_number, campaign_string, region_string, indicator_string, value_string"
+ROW_COLUMNS = "source_datapoint_id, row_number, campaign_string, region_string, indicator_string, value_string"
 INTERRUPTED = "interrupted: the load stopped before it finished and none of it is used; load the file again"
 
 
@@ -101,12 +102,9 @@ def _load_bulk(conn: psycopg.Connection, url: str, path: Path, info: Scan,
                plan: bulk.Plan) -> IngestResult | None:
     """Load a long document in COPY streams; None if Postgres refused its content."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
-    with conn.transaction():
-        first_id = _reserve_ids(conn, plan.facts)
-        document_id = _new_document(conn, path.name, info, "long", "loading",
-                                    first_source_datapoint_id=first_id, first_row_number=2)
+    document_id = _new_document(conn, path.name, info, "long", "loading")
     try:
-        facts = bulk.copy_streams(url, path, plan, document_id, first_id)
+        facts = bulk.copy_streams(url, path, plan, document_id)
     except bulk.NotBulkLoadable as why:
         log.info("%s: read row by row (%s)", path.name, why)
         conn.execute("delete from raw_polio.document where document_id = %s", (document_id,))
@@ -130,14 +128,8 @@ def _load_rows(conn: psycopg.Connection, path: Path, info: Scan, reading: Readin
     try:
         with conn.transaction():
             changes.lock_for_write(conn)
-            # every line could hold a fact per indicator column: ids for that many
-            first_id = _reserve_ids(conn, (info.lines + 1) * max(1, len(layout.indicators)))
             document_id = _new_document(conn, path.name, info, layout.kind, "loaded")
-            conn.execute(
-                "select set_config('tributary.polio_document_id', %s, true), "
-                "set_config('tributary.polio_ingest_slot', '0', true), "
-                "setval('raw_polio.ingest_slot_0', %s, false)", (str(document_id), first_id))
-            loaded = _copy_facts(conn, reading.facts)
+            loaded = _copy_facts(conn, bulk.id_base(document_id), reading.facts)
             if reading.rejects:
                 warehouse.record_rejects(conn, "raw_polio", f"document:{document_id}", reading.rejects)
             conn.execute(
@@ -153,53 +145,48 @@ def _load_rows(conn: psycopg.Connection, path: Path, info: Scan, reading: Readin
     return IngestResult(document_id, "loaded", layout.kind, loaded.inserted, len(reading.rejects))
 
 
-def _copy_text(block: list[Fact]) -> bytes:
-    """A block of facts as COPY text (one source_datapoint row per line).
+def _copy_text(base_id: int, block: list[Fact], start: int) -> bytes:
+    """A block of facts as COPY text (one row per line: id, then the fact), the ``start``-th fact
+    of the document first.
 
     Formatting every row with one f-string is several times cheaper than adapting each value; the
     rare block where a field holds a tab, newline, CR or backslash shows in the counts and is
     formatted again with escapes."""
-    text = "".join([f"{n}\t{c}\t{r}\t{i}\t{v}\n" for n, c, r, i, v in block])
+    first = base_id + start
+    text = "".join([f"{first + k}\t{n}\t{c}\t{r}\t{i}\t{v}\n"
+                    for k, (n, c, r, i, v) in enumerate(block)])
     if ("\\" in text or "\r" in text or text.count("\n") != len(block)
-            or text.count("\t") != 4 * len(block)):
+            or text.count("\t") != 5 * len(block)):
         text = "".join(
-            "\t".join([str(x).translate(_COPY_ESCAPES) for x in fact]) + "\n" for fact in block
+            "\t".join([str(first + k), *(str(x).translate(_COPY_ESCAPES) for x in fact)]) + "\n"
+            for k, fact in enumerate(block)
         )
     return text.encode()
 
 
-def _copy_facts(conn: psycopg.Connection, facts: Iterator[Fact]) -> warehouse.LoadResult:
-    """COPY the facts in blocks of text; logged like any load. Ids and the document come from the
-    column defaults (the session settings and slot sequence set by the caller)."""
+def _copy_facts(conn: psycopg.Connection, base_id: int, facts: Iterator[Fact]) -> warehouse.LoadResult:
+    """COPY the facts, in blocks of text, to stream table 0 with ids ``base_id + 1, 2, ...``;
+    logged like any load."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
     count = 0
-    with conn.cursor() as cur, cur.copy(f"copy raw_polio.source_datapoint ({ROW_COLUMNS}) from stdin") as copy:
+    with conn.cursor() as cur, cur.copy(f"copy raw_polio.source_datapoint_0 ({ROW_COLUMNS}) from stdin") as copy:
         while block := list(islice(facts, BLOCK_FACTS)):
+            if count + len(block) >= 1 << bulk.ID_SHIFT:
+                raise DocumentError("more facts than a document's ids can number")
+            copy.write(_copy_text(base_id, block, count + 1))
             count += len(block)
-            copy.write(_copy_text(block))
     result = warehouse.LoadResult("raw_polio.source_datapoint", count, count)
     # Logged in raw_platform.load as warehouse.load logs its own COPYs (see the module doc there).
     warehouse.record_load(conn, result, "append", started_at, time.monotonic() - started)
     return result
 
 
-def _reserve_ids(conn: psycopg.Connection, count: int) -> int:
-    """The first of ``count`` consecutive source datapoint ids that no other document will use
-    (the caller holds the write lock, so no one else draws from the sequence meanwhile)."""
-    first = conn.execute("select nextval('raw_polio.source_datapoint_id')").fetchone()[0]
-    if count > 1:
-        conn.execute("select setval('raw_polio.source_datapoint_id', %s)", (first + count - 1,))
-    return first
-
-
-def _new_document(conn: psycopg.Connection, file_name: str, info: Scan, layout: str, status: str,
-                  **bulk_numbering: int) -> int:
+def _new_document(conn: psycopg.Connection, file_name: str, info: Scan, layout: str,
+                  status: str) -> int:
     return conn.execute(
-        "insert into raw_polio.document (file_name, checksum, status, layout, encoding, "
-        "first_source_datapoint_id, first_row_number) values (%s, %s, %s, %s, %s, %s, %s) "
-        "returning document_id",
-        (file_name, info.checksum, status, layout, info.encoding,
-         bulk_numbering.get("first_source_datapoint_id"), bulk_numbering.get("first_row_number")),
+        "insert into raw_polio.document (file_name, checksum, status, layout, encoding) "
+        "values (%s, %s, %s, %s, %s) returning document_id",
+        (file_name, info.checksum, status, layout, info.encoding),
     ).fetchone()[0]
 
 
@@ -213,8 +200,12 @@ def _abandon_interrupted(conn: psycopg.Connection) -> None:
 
 
 def _abandon(conn: psycopg.Connection, document_id: int, error: str) -> None:
+    low = bulk.id_base(document_id)
     with conn.transaction():
-        conn.execute("delete from raw_polio.source_datapoint where document_id = %s", (document_id,))
+        for stream in range(bulk.MAX_STREAMS):
+            conn.execute(sql.SQL("delete from {} where source_datapoint_id between %s and %s").format(
+                sql.Identifier("raw_polio", f"source_datapoint_{stream}")),
+                (low, bulk.id_base(document_id + 1) - 1))
         conn.execute("update raw_polio.document set status = 'failed', error = %s "
                      "where document_id = %s", (error, document_id))
 

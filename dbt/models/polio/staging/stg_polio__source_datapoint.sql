@@ -6,9 +6,7 @@ with facts as (
     select
         sd.source_datapoint_id,
         sd.document_id,
-        -- bulk-loaded documents hold one fact per line: the line follows from the id
-        coalesce(sd.row_number,
-                 d.first_row_number + (sd.source_datapoint_id - d.first_source_datapoint_id)) as row_number,
+        sd.row_number,
         {{ polio_trim('sd.campaign_string') }} as campaign_string,
         {{ polio_trim('sd.region_string') }} as region_string,
         {{ polio_trim('sd.indicator_string') }} as indicator_string,
