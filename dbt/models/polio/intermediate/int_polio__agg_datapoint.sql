@@ -27,30 +27,7 @@ with recursive batch as (
 ),
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(refreshed_through), 0) as change_lo from {{ this }}
-),
-
-master_changed as (
-    select 1
-    from {{ ref('stg_polio__change') }} as ch
-    cross join batch
-    cross join watermark
-    where ch.change_kind = 'master' and ch.change_id > watermark.change_lo
-      and ch.change_id <= batch.change_hi
-),
-
-affected as (
-    select distinct m.campaign
-    from {{ ref('int_polio__datapoint_merge') }} as m
-    where m.refreshed_through > (select change_lo from watermark)
-    union
-    select distinct campaign from {{ ref('int_polio__datapoint_merge') }}
-    where exists (select 1 from master_changed)
-    union
-    select distinct campaign from {{ this }}
-    where exists (select 1 from master_changed)
-),
+{{ polio_affected_campaigns(ref('int_polio__datapoint_merge')) }}
 {% endif %}
 
 stored as (
@@ -60,7 +37,7 @@ stored as (
     where m.source_datapoint_id is not null
       and m.value is not null and m.value <> 'NaN'::double precision
     {% if is_incremental() %}
-      and m.campaign in (select campaign from affected)
+      and m.campaign = any (array(select campaign from affected))
     {% endif %}
 ),
 

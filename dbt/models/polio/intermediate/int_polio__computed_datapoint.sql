@@ -22,27 +22,7 @@ with recursive batch as (
 ),
 
 {% if is_incremental() %}
-watermark as (
-    select coalesce(max(refreshed_through), 0) as change_lo from {{ this }}
-),
-
-master_changed as (
-    select 1
-    from {{ ref('stg_polio__change') }} as ch
-    cross join batch
-    cross join watermark
-    where ch.change_kind = 'master' and ch.change_id > watermark.change_lo
-      and ch.change_id <= batch.change_hi
-),
-
-affected as (
-    select distinct a.campaign
-    from {{ ref('int_polio__agg_datapoint') }} as a
-    where a.refreshed_through > (select change_lo from watermark)
-    union
-    select distinct campaign from {{ ref('int_polio__agg_datapoint') }}
-    where exists (select 1 from master_changed)
-),
+{{ polio_affected_campaigns(ref('int_polio__agg_datapoint')) }}
 {% endif %}
 
 vals as (
@@ -50,7 +30,7 @@ vals as (
     from {{ ref('int_polio__agg_datapoint') }}
     where region is not null and value is not null
     {% if is_incremental() %}
-      and campaign in (select campaign from affected)
+      and campaign = any (array(select campaign from affected))
     {% endif %}
 ),
 
