@@ -1,7 +1,8 @@
 -- depends_on: {{ ref('stg_polio__change') }}
 {{
   config(
-    post_hook='analyze {{ this }}',
+    post_hook="{{ polio_table_upkeep(not_null=['campaign', 'refreshed_through'],
+                                     rare='region is null or indicator is null') }}",
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['campaign'],

@@ -1,7 +1,8 @@
 -- depends_on: {{ ref('stg_polio__change') }}
 {{
   config(
-    post_hook='analyze {{ this }}',
+    post_hook="{{ polio_table_upkeep(not_null=['campaign', 'region', 'indicator', 'refreshed_through'],
+                                     rare='source_datapoint_id is null or value is null') }}",
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['region', 'campaign', 'indicator'],
