@@ -26,11 +26,10 @@ Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 
 from datetime import datetime
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 from tributary import settings
 from tributary.dag_defaults import DEFAULT_ARGS
-
-RAW_POLIO = Asset("tributary://raw_polio")
+from tributary.polio.assets import RAW_POLIO
 
 
 @dag(

@@ -17,14 +17,15 @@ hand to refresh now. No params.
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag
+from airflow.sdk import dag
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
+from tributary.polio.assets import RAW_POLIO
 
 
 @dag(
     dag_id="polio_refresh",
-    schedule=[Asset("tributary://raw_polio")],
+    schedule=[RAW_POLIO],
     start_date=datetime(2024, 1, 1),
     catchup=False,
     max_active_runs=1,  # incremental models: one refresh at a time
