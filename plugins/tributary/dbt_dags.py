@@ -74,6 +74,16 @@ def dbt_models(group_id: str, select: list[str], **kwargs: Any) -> DbtTaskGroup:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST, select=select, test_behavior=TestBehavior.BUILD
         ),
-        operator_args={"install_deps": False},
+        operator_args={
+            "install_deps": False,
+            # Per-task start-up is most of an incremental refresh (a dozen tasks, each running
+            # dbt once): skip what no task reads. dbt writes no manifest.json/run_results.json
+            # (about 0.6 s per task for a 1.5 MB manifest, written twice), caches only the
+            # relations of the selected model's schemas (not every schema of the project), and
+            # cosmos emits no OpenLineage-derived Assets (nothing is scheduled on them; the
+            # DAGs' own Assets are declared explicitly).
+            "dbt_cmd_global_flags": ["--no-write-json", "--cache-selected-only"],
+            "emit_datasets": False,
+        },
         **kwargs,
     )
