@@ -31,7 +31,7 @@ create unique index if not exists document_checksum_loaded
 -- Facts: one row per fact of a document, as written by the sender (read them through the view
 -- raw_polio.source_datapoint below). Every per-row expression on the way in costs load speed, so
 -- a fact stores little beyond its cells:
---   * source_datapoint_id = document_id * 2^32 + n, unique by construction (no index to keep up):
+--   * source_datapoint_id = document_id * 2^32 + n, unique by construction (no unique index):
 --     n is the line in the file for a document loaded in bulk (one fact per line), the fact's
 --     ordinal for a document read row by row (which stores row_number itself);
 --   * the facts live in one table per COPY stream: a stream numbers its rows with its table's
@@ -50,6 +50,11 @@ begin
                  region_string       text,
                  indicator_string    text,
                  value_string        text)', stream);
+        -- ids grow with the document, so a BRIN index finds a document's facts by id range for
+        -- almost nothing per loaded row (a btree cost more than the COPY itself); autosummarize
+        -- has autovacuum summarize each range as it fills
+        execute format('create index if not exists source_datapoint_%1$s_id on raw_polio.source_datapoint_%1$s '
+                       'using brin (source_datapoint_id) with (autosummarize = on)', stream);
     end loop;
 end $$;
 

@@ -75,8 +75,9 @@ new_facts as (
     from mapped as m
     -- the id range first, as scalars, so the planner reads only those documents by index
     -- (documents load one at a time, so the new ones are exactly the range)
-    where m.document_id >= (select min(document_id) from changes where change_kind = 'document')
-      and m.document_id <= (select max(document_id) from changes where change_kind = 'document')
+    where {{ polio_fact_ids_of_documents('m.source_datapoint_id',
+            "(select min(document_id) from changes where change_kind = 'document')",
+            "(select max(document_id) from changes where change_kind = 'document')") }}
       and m.document_id in (select document_id from changes where change_kind = 'document')
 ),
 

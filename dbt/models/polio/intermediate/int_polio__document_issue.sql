@@ -21,8 +21,9 @@ facts as (
     from {{ ref('stg_polio__source_datapoint') }} as f
     where f.document_id in (select document_id from docs)
     {% if is_incremental() %}
-      -- a scalar bound as well, so the planner reads only the new documents by index
-      and f.document_id > (select coalesce(max(document_id), 0) from {{ this }})
+      -- a scalar bound on the id as well, so the planner reads only the new documents by index
+      and {{ polio_fact_ids_of_documents('f.source_datapoint_id',
+              '(select coalesce(max(document_id), 0) + 1 from ' ~ this ~ ')') }}
     {% endif %}
 )
 
