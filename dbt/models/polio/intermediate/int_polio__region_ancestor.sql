@@ -1,5 +1,7 @@
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{{ config(materialized='ephemeral') }}
 -- Every region with each of its ancestors (and itself at distance 0).
+-- Ephemeral: a few thousand rows, computed inside int_polio__agg_datapoint (its only user),
+-- which saves polio_refresh a task (cosmos' per-task start-up is most of an incremental run).
 with recursive tree as (
     select region, region as ancestor, 0 as distance
     from {{ ref('stg_polio__region') }}
