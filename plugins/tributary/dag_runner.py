@@ -7,6 +7,7 @@ instead of waiting out its retry delay, and the outcome comes back as data.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,15 @@ def run_dag(
     for task in dag.tasks:
         task.retries = retries
     logical_date = day_to_logical_date(dag, day) if day else dt.datetime.now(dt.UTC)
-    dag_run = dag.test(logical_date=logical_date, run_conf=conf or {})
+    # All tasks run in this one process, which by now holds Airflow, the parsed DAGs and their
+    # imports. cosmos ends every dbt task with gc.collect(), which scanned all of that each time
+    # (about 0.6 s a task, a third of an incremental polio_refresh); frozen objects are skipped.
+    gc.collect()
+    gc.freeze()
+    try:
+        dag_run = dag.test(logical_date=logical_date, run_conf=conf or {})
+    finally:
+        gc.unfreeze()
     states = {
         ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
         for ti in sorted(dag_run.get_task_instances(), key=lambda t: (t.task_id, t.map_index))
