@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from tributary import warehouse
 from tributary.polio import bulk
 from tributary.polio.document import DocumentError
 
@@ -147,3 +148,31 @@ def test_a_load_that_died_midway_is_never_read_and_is_cleaned_up(polio_db, docum
     assert query(url, "select document_id, status, coalesce(error like 'interrupted:%%', false) from raw_polio.document "
                       "order by 1") == [(doc, "failed", True), (good.document_id, "loaded", False)]
     assert query(url, "select distinct document_id from raw_polio.source_datapoint") == [(good.document_id,)]
+
+
+def test_facts_of_the_earlier_layout_move_to_the_stream_tables(fresh_warehouse):
+    # The layout before stream tables: one table, identity key, document_id and row_number columns.
+    url = fresh_warehouse
+    with psycopg.connect(url) as conn:
+        conn.execute("drop view raw_polio.source_datapoint")
+        conn.execute("""
+            create table raw_polio.source_datapoint (
+                source_datapoint_id bigint generated always as identity primary key,
+                document_id bigint not null, row_number bigint not null, campaign_string text,
+                region_string text, indicator_string text, value_string text)""")
+        conn.execute("insert into raw_polio.document (file_name, checksum, status, layout) "
+                     "values ('a.csv', 'a', 'loaded', 'wide'), ('b.csv', 'b', 'loaded', 'long')")
+        conn.execute("""
+            insert into raw_polio.source_datapoint (document_id, row_number, campaign_string,
+                                                    region_string, indicator_string, value_string)
+            values (1, 2, 'jan', 'Kano', 'missed', '1'), (1, 2, 'jan', 'Kano', 'vaccinated', '2'),
+                   (2, 2, 'feb', 'Lagos', 'missed', '3'), (1, 3, 'jan', 'Dala', 'missed', '4')""")
+    with psycopg.connect(url) as conn:
+        warehouse.create_raw_tables(conn, "polio")
+    moved = query(url, "select source_datapoint_id, document_id, row_number, region_string, "
+                       "indicator_string from raw_polio.source_datapoint order by 1")
+    assert moved == [
+        (bulk.id_base(1) + 1, 1, 2, "Kano", "missed"), (bulk.id_base(1) + 2, 1, 2, "Kano", "vaccinated"),
+        (bulk.id_base(1) + 3, 1, 3, "Dala", "missed"), (bulk.id_base(2) + 1, 2, 2, "Lagos", "missed")]
+    # and new documents load beside them
+    assert query(url, "select count(*) from raw_polio.source_datapoint_0") == [(4,)]
