@@ -19,7 +19,6 @@ transaction, and everything downstream reads loaded documents only.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import threading
@@ -31,8 +30,6 @@ import psycopg
 from psycopg import sql
 
 from tributary.polio.document import CHUNK_BYTES, Layout, Scan
-
-log = logging.getLogger(__name__)
 
 #: Stream tables raw_polio.source_datapoint_<k> exist for this many streams (include/sql/polio.sql).
 MAX_STREAMS = 4
@@ -80,10 +77,6 @@ class Plan:
     columns: list[str]
     encoding: str
     streams: list[Stream]
-
-    @property
-    def facts(self) -> int:
-        return sum(s.lines for s in self.streams)
 
 
 def plan(path: Path, info: Scan, layout: Layout, header_line: int) -> Plan:
