@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -76,39 +77,36 @@ def ingest(path: str | Path, *, region_column: str = "region", campaign_column: 
         if row:
             log.info("%s: same content as document %s, nothing to add", path.name, row[0])
             return IngestResult(row[0], "duplicate", None, 0, 0)
+        open_reading = partial(read, path, encoding=info.encoding, region_column=region_column,
+                               campaign_column=campaign_column, ignore_columns=ignore_columns)
         try:
-            reading = read(path, encoding=info.encoding, region_column=region_column,
-                           campaign_column=campaign_column, ignore_columns=ignore_columns)
+            reading = open_reading()
         except DocumentError as exc:
             _record_failure(conn, path, info.checksum, str(exc))
             raise
         try:
             plan = bulk.plan(path, info, reading.layout, reading.header_line)
-        except bulk.NotBulkLoadable as why:
-            log.info("%s: read row by row (%s)", path.name, why)
-            result = _load_rows(conn, path, info, reading)
-        else:
             reading.close()
             result = _load_bulk(conn, url, path, info, plan)
-            if result is None:  # Postgres refused the content: read it row by row for the rejects
-                reading = read(path, encoding=info.encoding, region_column=region_column,
-                               campaign_column=campaign_column, ignore_columns=ignore_columns)
-                result = _load_rows(conn, path, info, reading)
+        except bulk.NotBulkLoadable as why:  # not for the bulk loader, or Postgres refused it
+            log.info("%s: read row by row (%s)", path.name, why)
+            reading.close()
+            result = _load_rows(conn, path, info, open_reading())
     log.info("%s: %s", path.name, result.summary())
     return result
 
 
 def _load_bulk(conn: psycopg.Connection, url: str, path: Path, info: Scan,
-               plan: bulk.Plan) -> IngestResult | None:
-    """Load a long document in COPY streams; None if Postgres refused its content."""
+               plan: bulk.Plan) -> IngestResult:
+    """Load a long document in COPY streams; `bulk.NotBulkLoadable` (and no trace of the document)
+    if Postgres refused its content."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
     document_id = _new_document(conn, path.name, info, "long", "loading")
     try:
         facts = bulk.copy_streams(url, path, plan, document_id)
-    except bulk.NotBulkLoadable as why:
-        log.info("%s: read row by row (%s)", path.name, why)
+    except bulk.NotBulkLoadable:
         conn.execute("delete from raw_polio.document where document_id = %s", (document_id,))
-        return None
+        raise
     except BaseException as exc:
         _abandon(conn, document_id, f"load failed: {exc}")
         raise
