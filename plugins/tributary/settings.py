@@ -30,3 +30,22 @@ def lake_url() -> str:
 
 def embedded_port() -> int:
     return int(os.environ.get("TRIBUTARY_PG_PORT", DEFAULT_EMBEDDED_PORT))
+
+
+def _folders(variable: str) -> list[Path] | None:
+    value = os.environ.get(variable)
+    if value is None or not value.strip():
+        return None
+    return [Path(part).expanduser() for part in value.split(":") if part.strip()]
+
+
+def input_roots() -> list[Path] | None:
+    """``TRIBUTARY_INPUT_ROOTS`` (``:``-separated folders) or None for the default (the bundled
+    samples and a local lake's folder; see `tributary.inputs`)."""
+    return _folders("TRIBUTARY_INPUT_ROOTS")
+
+
+def output_roots() -> list[Path]:
+    """``TRIBUTARY_OUTPUT_ROOTS``: folders a param may ask files to be written to (default
+    ``.local/exports``); the first is where a relative folder goes."""
+    return _folders("TRIBUTARY_OUTPUT_ROOTS") or [LOCAL_DIR / "exports"]

@@ -1,0 +1,33 @@
+"""The platform's error vocabulary: what kind of failure it is decides whether Airflow retries.
+
+- `BadInput`: the input itself is wrong (a file, a param, a row). Retrying cannot help, so the
+  task fails at once (`AirflowFailException` semantics) with a message that names the source,
+  where in it (line, cell) when known, and why, in a few hundred characters at most.
+- `SourceUnavailable`: something outside did not answer (a website, a portal, the lake). The
+  task is retried with backoff like any other failure.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk.exceptions import AirflowFailException
+
+#: The most characters of input an error message quotes.
+QUOTE_CHARS = 200
+
+
+def quote_input(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``value`` as text cut to ``limit`` characters, for error messages that quote input."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
+class TributaryError(Exception):
+    """Base of the errors Tributary raises on purpose."""
+
+
+class BadInput(TributaryError, AirflowFailException, ValueError):
+    """The input is wrong; the task fails without retries. The message says where and why."""
+
+
+class SourceUnavailable(TributaryError):
+    """An outside source or service did not answer; the task is retried."""
