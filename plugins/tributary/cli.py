@@ -73,14 +73,33 @@ def cmd_dbt(ns: argparse.Namespace) -> int:
     return _dbt(ns.args, check=False)
 
 
+def parse_run_args(conf: str, date: str) -> tuple[dict, dt.date | None]:
+    """CONF (a JSON object) and DATE (YYYY-MM-DD) of `make run`; ValueError with one line."""
+    try:
+        parsed = json.loads(conf) if conf.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"CONF is not valid JSON ({exc.msg} at character {exc.pos}): "
+                         "give an object, e.g. CONF='{\"path\": \"landing/x.csv\"}'") from None
+    if not isinstance(parsed, dict):
+        raise ValueError(f"CONF must be a JSON object of params, got {type(parsed).__name__}")
+    try:
+        day = dt.date.fromisoformat(date) if date.strip() else None
+    except ValueError:
+        raise ValueError(f"DATE must be YYYY-MM-DD, got {date[:40]!r}") from None
+    return parsed, day
+
+
 def cmd_run(ns: argparse.Namespace) -> int:
+    try:
+        conf, day = parse_run_args(ns.conf, ns.date)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     environment.prepare()
     build_manifest()
     create_raw_tables()
     from tributary.dag_runner import run_dag  # noqa: PLC0415  (imports Airflow)
 
-    conf = json.loads(ns.conf) if ns.conf else {}
-    day = dt.date.fromisoformat(ns.date) if ns.date else None
     try:
         outcome = run_dag(ns.dag, conf, day=day)
     except KeyError as exc:

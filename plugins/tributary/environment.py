@@ -7,6 +7,7 @@ Airflow metadata database. Everything derives from `WAREHOUSE_URL` (and `LAKE_UR
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -130,20 +131,33 @@ def dbt_env(warehouse_url: str) -> dict[str, str]:
     }
 
 
+def airflow_schema_present(metadata_url: str) -> bool:
+    """Whether the metadata database holds an Airflow schema (its alembic version table)."""
+    with psycopg.connect(metadata_url, connect_timeout=5) as conn:
+        return conn.execute("select to_regclass('public.alembic_version')").fetchone()[0] is not None
+
+
 def migrate_airflow_db(env: dict[str, str]) -> None:
-    """Create or upgrade the Airflow metadata schema (once per database and Airflow version)."""
+    """Create or upgrade the Airflow metadata schema, once per server, database and Airflow version.
+
+    The marker is keyed by server and database, and the database is asked too: a marker left by
+    another server's `airflow` database (after switching WAREHOUSE_URL), or a database recreated
+    empty, must not skip the migration."""
     import airflow  # noqa: PLC0415  (heavy; only when needed)
 
     home = settings.LOCAL_DIR / "airflow"
     home.mkdir(parents=True, exist_ok=True)
-    marker = home / f".migrated-{airflow.__version__}-{database_of(env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'])}"
-    if marker.exists():
+    parts = urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])  # postgresql+psycopg2://…
+    metadata_url = urlunsplit(parts._replace(scheme="postgresql"))
+    where = f"{parts.hostname}:{parts.port or 5432}/{database_of(metadata_url)}"
+    marker = home / f".migrated-{airflow.__version__}-{hashlib.sha256(where.encode()).hexdigest()[:16]}"
+    if marker.exists() and airflow_schema_present(metadata_url):
         return
     result = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env={**os.environ, **env},
                             capture_output=True, text=True)
     if result.returncode:
         raise SetupError(f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
-    marker.touch()
+    marker.write_text(where + "\n")
 
 
 def prepare(*, migrate: bool = True) -> dict[str, str]:

@@ -72,3 +72,48 @@ def test_dbt_arguments_pass_through_the_cli():
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert sorted(result.stdout.split()) == ["int_platform__load_daily", "load_history", "stg_platform__load"]
+
+
+def test_switching_to_an_empty_metadata_database_migrates_it(tmp_path, monkeypatch):
+    """After `make demo` on one server, WAREHOUSE_URL pointing at another server whose `airflow`
+    database is new and empty must be migrated, although a marker for a database of that name
+    exists: the marker names server and database, and the database itself is asked."""
+    from tributary import settings
+
+    monkeypatch.setattr(settings, "LOCAL_DIR", tmp_path)
+    server = environment.with_database(os.environ["WAREHOUSE_URL"], "postgres")
+    name = f"{environment.database_of(os.environ['WAREHOUSE_URL'])}_switch"
+    environment.ensure_database(server, name)
+    try:
+        url = environment.with_database(server, name)
+        env = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url.replace("postgresql://", "postgresql+psycopg2://", 1)}
+        # What the old marker (database name only) looked like, left by another server's run.
+        import airflow
+
+        (tmp_path / "airflow").mkdir()
+        (tmp_path / "airflow" / f".migrated-{airflow.__version__}-{name}").touch()
+        assert not environment.airflow_schema_present(url)
+        environment.migrate_airflow_db(env)
+        assert environment.airflow_schema_present(url)
+        markers = sorted(p.name for p in (tmp_path / "airflow").glob(".migrated-*"))
+        assert len(markers) == 2  # the stale one and one keyed by server and database
+        # A database recreated empty under the same name is migrated again.
+        environment.drop_database(server, name)
+        environment.ensure_database(server, name)
+        environment.migrate_airflow_db(env)
+        assert environment.airflow_schema_present(url)
+    finally:
+        environment.drop_database(server, name)
+
+
+@pytest.mark.parametrize(("conf", "date", "says"), [
+    ("{not json", "", "CONF is not valid JSON"),
+    ("[1, 2]", "", "CONF must be a JSON object"),
+    ("{}", "2024-13-01", "DATE must be YYYY-MM-DD"),
+])
+def test_make_run_refuses_malformed_conf_in_one_line(tmp_path, conf, date, says):
+    result = cli("run", "--dag", "polio_ingest", "--conf", conf, "--date", date,
+                 env={}, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and says in result.stderr
+    assert "Traceback" not in result.stderr
