@@ -53,6 +53,8 @@ def test_activity_paginates_and_filters(client):
     first = client.get("/api/v1/app/activity", params={"limit": 5}).json()
     second = client.get("/api/v1/app/activity", params={"limit": 5, "offset": 5}).json()
     assert first["total"] == total and len(first["items"]) == 5
+    assert first["more"] is True and first["limit"] == 5
+    assert client.get("/api/v1/app/activity", params={"offset": total - 1}).json()["more"] is False
     assert not {tuple(i.values()) for i in first["items"]} & {tuple(i.values()) for i in second["items"]}
     mdn, day = _one("select mdn, event_date from app.fct_activity order by events desc limit 1")
     page = client.get("/api/v1/app/activity",
@@ -62,7 +64,7 @@ def test_activity_paginates_and_filters(client):
                                  mdn, day)[0]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 5000}, {"offset": -1},
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 10_001}, {"offset": -1},
                                     {"date_from": "20-05-2024"}, {"mdn": "abc"},
                                     {"date_from": "2024-05-21", "date_to": "2024-05-20"}])
 def test_activity_validation_errors(client, params):

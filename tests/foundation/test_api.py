@@ -41,6 +41,8 @@ def test_load_history_reads_the_mart(fresh_warehouse, token, dbt):
                       params={"target": "raw_platform.demo"}).json()
     assert [(r["target"], r["rows_in"], r["inserted"]) for r in rows] == [("raw_platform.demo", 3, 3)]
     assert client.get("/api/v1/platform/load_history", headers=auth, params={"limit": 0}).status_code == 422
+    assert client.get("/api/v1/platform/load_history", headers=auth,
+                      params={"limit": 10_001}).status_code == 422
 
 
 def test_airflow_jwt_is_accepted_when_mounted(monkeypatch):

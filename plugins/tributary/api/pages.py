@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -98,9 +98,12 @@ def csv_cell(value: Any) -> Any:
 
 
 def stream_csv(request: Request, query: str, params: Mapping[str, Any], *, limit: int, offset: int,
-               filename: str = "rows.csv", url: str | None = None) -> StreamingResponse:
+               filename: str = "rows.csv", header: Sequence[str] | None = None,
+               row: Callable[[tuple], Sequence[Any]] | None = None,
+               url: str | None = None) -> StreamingResponse:
     """The page as CSV, read through a server-side cursor and streamed.
 
+    ``header`` and ``row`` reshape what the query returns (default: its columns, as they are).
     The cursor is scrollable: a ``MOVE`` to row ``limit + 1`` tells whether more rows exist before
     the first byte is sent (Postgres keeps the page, not this process), then the rows are fetched
     from the start in batches."""
@@ -110,7 +113,7 @@ def stream_csv(request: Request, query: str, params: Mapping[str, Any], *, limit
         cursor.execute(_paged(query), {**params, "page_limit": limit + 1, "page_offset": offset})
         more = conn.execute(f"move absolute {limit + 1} in csv_page").rowcount == 1
         conn.execute("move absolute 0 in csv_page")
-        columns = [d.name for d in cursor.description]
+        columns = list(header) if header is not None else [d.name for d in cursor.description]
     except BaseException:
         conn.close()
         raise
@@ -126,7 +129,7 @@ def stream_csv(request: Request, query: str, params: Mapping[str, Any], *, limit
                 if not batch:
                     break
                 left -= len(batch)
-                writer.writerows([csv_cell(v) for v in row] for row in batch)
+                writer.writerows([csv_cell(v) for v in (row(r) if row else r)] for r in batch)
                 yield out.getvalue()
                 out.seek(0)
                 out.truncate()

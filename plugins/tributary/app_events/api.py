@@ -1,8 +1,10 @@
 """HTTP routes over the app star schema (mounted under /api/v1 with authentication).
 
-- ``GET /app/activity`` – `app.fct_activity`, filtered by line and date range, paginated.
+- ``GET /app/activity`` – `app.fct_activity`, filtered by line and date range.
 - ``GET /app/by_device?grouping=ANDROID`` – `app.activity_by_device_grouping` for one grouping.
 - ``GET /app/by_limit?type=USG`` – `app.limited_active_lines`: lines with that limit that were active.
+
+Each answers one page (`tributary.api.pages`): a `Page` with ``total`` and ``more``, or CSV.
 """
 
 from __future__ import annotations
@@ -10,93 +12,110 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
 from tributary import warehouse
+from tributary.api import pages
+from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
 
 router = APIRouter(prefix="/app", tags=["app_events"])
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="Page size (1–1000).")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
 DateFrom = Annotated[dt.date | None, Query(description="First day (YYYY-MM-DD), inclusive.")]
 DateTo = Annotated[dt.date | None, Query(description="Last day (YYYY-MM-DD), inclusive.")]
+CSV = {200: {"content": {"text/csv": {}}}}
 
 
 class Page(BaseModel):
     total: int
     limit: int
     offset: int
+    more: bool
     items: list[dict[str, Any]]
 
 
-def _page(table: str, columns: str, order: str, filters: list[tuple[str, Any]],
-          limit: int, offset: int) -> Page:
-    where = " and ".join(cond for cond, _ in filters) or "true"
-    params = [value for _, value in filters]
+def _page(request: Request, response: Response, table: str, columns: str, order: str,
+          filters: dict[str, tuple[str, Any]], limit: int, offset: int, format: str):  # noqa: A002
+    """One page of ``table``; ``filters`` maps a parameter name to (condition, value)."""
+    where = " and ".join(cond for cond, _ in filters.values()) or "true"
+    params = {name: value for name, (_, value) in filters.items()}
+    # Table and column names are constants of this module; only values are parameters.
+    query = f"select {columns} from {table} where {where} order by {order}"
     try:
-        with warehouse.connect() as conn, conn.cursor() as cur:
-            # Table and column names are constants of this module; only values are parameters.
-            cur.execute(f"select count(*) from {table} where {where}", params)
-            total = cur.fetchone()[0]
-            cur.execute(f"select {columns} from {table} where {where} order by {order} "
-                        "limit %s offset %s", [*params, limit, offset])
-            names = [d.name for d in cur.description]
-            items = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        if format == "csv":
+            return pages.stream_csv(request, query, params, limit=limit, offset=offset,
+                                    filename=f"{table.split('.')[-1]}.csv")
+        with warehouse.connect() as conn:
+            total = conn.execute(f"select count(*) from {table} where {where}", params).fetchone()[0]
+        page = pages.fetch_page(query, params, limit=limit, offset=offset)
     except Exception as exc:  # e.g. the marts are not built yet
         if type(exc).__module__.startswith("psycopg"):
             raise HTTPException(503, f"app marts unavailable: {type(exc).__name__}") from None
         raise
-    return Page(total=total, limit=limit, offset=offset, items=items)
+    pages.mark_page(response, request, page)
+    return Page(total=total, limit=limit, offset=offset, more=page.more, items=page.records())
 
 
-def _dates(date_from: dt.date | None, date_to: dt.date | None, column: str) -> list[tuple[str, Any]]:
+def _dates(date_from: dt.date | None, date_to: dt.date | None, column: str) -> dict[str, tuple[str, Any]]:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(422, "date_from is after date_to")
-    filters = []
+    filters = {}
     if date_from:
-        filters.append((f"{column} >= %s", date_from))
+        filters["date_from"] = (f"{column} >= %(date_from)s", date_from)
     if date_to:
-        filters.append((f"{column} <= %s", date_to))
+        filters["date_to"] = (f"{column} <= %(date_to)s", date_to)
     return filters
 
 
-@router.get("/activity", response_model=Page, summary="App events per line, day and event type")
+@router.get("/activity", response_model=Page, responses=CSV,
+            summary="App events per line, day and event type", description=pages.PAGING)
 def activity(
+    request: Request,
+    response: Response,
     mdn: Annotated[str | None, Query(pattern=r"^\d{4,15}$", description="Line number (digits).")] = None,
     date_from: DateFrom = None,
     date_to: DateTo = None,
-    limit: Limit = 100,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
-) -> Page:
+    format: Format = "json",  # noqa: A002
+):
     filters = _dates(date_from, date_to, "event_date")
     if mdn:
-        filters.append(("mdn = %s", mdn))
-    return _page("app.fct_activity", "mdn, event_date, event_type, events",
-                 "event_date, mdn, event_type", filters, limit, offset)
+        filters["mdn"] = ("mdn = %(mdn)s", mdn)
+    return _page(request, response, "app.fct_activity", "mdn, event_date, event_type, events",
+                 "event_date, mdn, event_type", filters, limit, offset, format)
 
 
-@router.get("/by_device", response_model=Page, summary="Activity of one device grouping")
+@router.get("/by_device", response_model=Page, responses=CSV,
+            summary="Activity of one device grouping", description=pages.PAGING)
 def by_device(
+    request: Request,
+    response: Response,
     grouping: Annotated[str, Query(pattern=r"^[A-Za-z_]{2,30}$", description="e.g. ANDROID, IOS.")],
     date_from: DateFrom = None,
     date_to: DateTo = None,
-    limit: Limit = 100,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
-) -> Page:
-    filters = [("device_grouping = %s", grouping.upper()), *_dates(date_from, date_to, "event_date")]
-    return _page("app.activity_by_device_grouping",
+    format: Format = "json",  # noqa: A002
+):
+    filters = {"grouping": ("device_grouping = %(grouping)s", grouping.upper()),
+               **_dates(date_from, date_to, "event_date")}
+    return _page(request, response, "app.activity_by_device_grouping",
                  "device_grouping, event_date, event_type, active_lines, events",
-                 "event_date, event_type", filters, limit, offset)
+                 "event_date, event_type", filters, limit, offset, format)
 
 
-@router.get("/by_limit", response_model=Page, summary="Active lines with a limit of one type")
+@router.get("/by_limit", response_model=Page, responses=CSV,
+            summary="Active lines with a limit of one type", description=pages.PAGING)
 def by_limit(
+    request: Request,
+    response: Response,
     type: Annotated[str, Query(pattern=r"^[A-Za-z]{2,10}$", description="Limit type, e.g. USG.")],  # noqa: A002
-    limit: Limit = 100,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
-) -> Page:
-    return _page("app.limited_active_lines",
+    format: Format = "json",  # noqa: A002
+):
+    return _page(request, response, "app.limited_active_lines",
                  "mtn, limit_type, cust_acct, latest_limit_date, device_grouping, segment_name, "
                  "svc_plan, active_days, events, events_since_limit, first_active_date, last_active_date",
-                 "mtn", [("limit_type = %s", type.upper())], limit, offset)
+                 "mtn", {"type": ("limit_type = %(type)s", type.upper())}, limit, offset, format)

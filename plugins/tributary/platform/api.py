@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
 from tributary import warehouse
+from tributary.api import pages
+from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
 
 router = APIRouter(prefix="/platform", tags=["platform"])
 
@@ -25,26 +27,34 @@ class LoadDay(BaseModel):
     rows_per_second: float | None
 
 
-@router.get("/load_history", response_model=list[LoadDay])
+LOAD_HISTORY = """
+select target, load_date, loads, rows_in, inserted, updated, deleted, seconds, rows_per_second
+from platform.load_history
+where (%(target)s::text is null or target = %(target)s)
+  and (%(since)s::date is null or load_date >= %(since)s)
+order by load_date desc, target
+"""
+
+
+@router.get("/load_history", response_model=list[LoadDay], responses={200: {"content": {"text/csv": {}}}},
+            description="Rows loaded per raw table and day, newest first (the "
+                        "`platform.load_history` mart). " + pages.PAGING)
 def load_history(
+    request: Request,
+    response: Response,
     target: Annotated[str | None, Query(description="raw table, `schema.table`")] = None,
     since: Annotated[dt.date | None, Query(description="first day to include (UTC)")] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-) -> list[LoadDay]:
-    """Rows loaded per raw table and day, newest first (the `platform.load_history` mart)."""
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+    format: Format = "json",  # noqa: A002
+):
     with warehouse.connect() as conn:
         if conn.execute("select to_regclass('platform.load_history')").fetchone()[0] is None:
             raise HTTPException(503, "platform.load_history is not built yet: run the platform_refresh DAG")
-        rows = conn.execute(
-            """
-            select target, load_date, loads, rows_in, inserted, updated, deleted, seconds, rows_per_second
-            from platform.load_history
-            where (%(target)s::text is null or target = %(target)s)
-              and (%(since)s::date is null or load_date >= %(since)s)
-            order by load_date desc, target
-            limit %(limit)s
-            """,
-            {"target": target, "since": since, "limit": limit},
-        ).fetchall()
-    fields = list(LoadDay.model_fields)
-    return [LoadDay(**dict(zip(fields, row, strict=True))) for row in rows]
+    params = {"target": target, "since": since}
+    if format == "csv":
+        return pages.stream_csv(request, LOAD_HISTORY, params, limit=limit, offset=offset,
+                                filename="load_history.csv")
+    page = pages.fetch_page(LOAD_HISTORY, params, limit=limit, offset=offset)
+    pages.mark_page(response, request, page)
+    return [LoadDay(**record) for record in page.records()]

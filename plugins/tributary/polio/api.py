@@ -4,24 +4,25 @@
   calculated), filtered by indicator (required), campaign (names or a start-date range) and
   region (names, or the children / descendants of a type of parent regions); JSON or CSV.
 - ``GET /region``, ``/campaign``, ``/indicator``: master data.
-- ``POST /datapoint``: data entry. The value is stored at once (202) and shows in the marts after
-  the next ``polio_refresh``.
+- ``POST /datapoint``: data entry (a role that may trigger DAGs). The value is stored at once
+  (202) and shows in the marts after the next ``polio_refresh``.
+
+Every list is one page (`tributary.api.pages`): ``limit``/``offset``, ``more``, ``format=csv``.
 
 List parameters repeat (``?indicator__in=a&indicator__in=b``): names may contain commas.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from tributary import warehouse
-from tributary.api.auth import Caller
+from tributary.api import pages
+from tributary.api.auth import Caller, Writer
+from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
 from tributary.polio.master import Entry, MasterDataError, enter_values
 
 router = APIRouter(tags=["polio"])
@@ -58,11 +59,6 @@ class DataEntryAccepted(BaseModel):
     note: str
 
 
-def _rows(sql: str, params: dict[str, Any]) -> list[tuple]:
-    with warehouse.connect() as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 DATAPOINT_SQL = """
 with recursive below as (
     select r.name as region, r.region_type, 1 as depth
@@ -75,24 +71,43 @@ with recursive below as (
 wanted_regions as (
     select region from below
     where (%(region_type)s::text is null and depth = 1) or region_type = %(region_type)s
+),
+wanted as (
+    select d.region, d.campaign, d.indicator, d.value, d.is_calc, c.start_date
+    from polio.datapoint_with_computed d
+    join raw_polio.campaign c on c.name = d.campaign
+    where d.indicator = any(%(indicators)s)
+      and (case when %(campaigns)s::text[] is not null then d.campaign = any(%(campaigns)s)
+                else c.start_date >= %(start)s and c.start_date <= %(end)s end)
+      and (case when %(regions)s::text[] is not null then d.region = any(%(regions)s)
+                when %(parents)s::text[] is not null then d.region in (select region from wanted_regions)
+                else true end)
 )
-select d.region, d.campaign, d.indicator, d.value, d.is_calc
-from polio.datapoint_with_computed d
-join raw_polio.campaign c on c.name = d.campaign
-where d.indicator = any(%(indicators)s)
-  and (case when %(campaigns)s::text[] is not null then d.campaign = any(%(campaigns)s)
-            else c.start_date >= %(start)s and c.start_date <= %(end)s end)
-  and (case when %(regions)s::text[] is not null then d.region = any(%(regions)s)
-            when %(parents)s::text[] is not null then d.region in (select region from wanted_regions)
-            else true end)
-order by c.start_date desc, d.campaign, d.region, d.indicator
+"""
+# JSON: one object per value.
+DATAPOINT_ROWS = DATAPOINT_SQL + """
+select region, campaign, indicator, value, is_calc from wanted
+order by start_date desc, campaign, region, indicator
+"""
+# CSV: one row per (campaign, region), so a page never splits a row.
+DATAPOINT_PIVOT = DATAPOINT_SQL + """
+select campaign, region, array_agg(indicator order by indicator) as indicators,
+       array_agg(value order by indicator) as vals
+from wanted group by start_date, campaign, region
+order by start_date desc, campaign, region
 """
 
 
 @router.get("/datapoint", response_model=DatapointList,
-            responses={200: {"content": {"text/csv": {}}}, 400: {"description": "bad parameters"}})
+            responses={200: {"content": {"text/csv": {}}}, 400: {"description": "bad parameters"}},
+            description="Values per region, campaign and indicator (stored, aggregated and "
+                        "calculated). JSON pages count values and say `limit`, `offset` and `more` "
+                        "in `meta`; CSV pages count rows of (campaign, region) with one column per "
+                        "indicator. " + pages.PAGING)
 def get_datapoints(
     _caller: Caller,
+    request: Request,
+    response: Response,
     indicator__in: NAMES = None,
     campaign__in: NAMES = None,
     campaign_start: dt.date | None = None,
@@ -100,9 +115,10 @@ def get_datapoints(
     region__in: NAMES = None,
     parent_region__in: NAMES = None,
     region_type: str | None = None,
-    format: Literal["json", "csv"] = "json",  # noqa: A002 (the public parameter name)
+    format: Format = "json",  # noqa: A002 (the public parameter name)
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ):
-    """Values per region, campaign and indicator (stored, aggregated and calculated)."""
     if not indicator__in:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "'indicator__in' is a required parameter!")
     if campaign__in and (campaign_start or campaign_end):
@@ -113,64 +129,73 @@ def get_datapoints(
                             "give region__in or parent_region__in, not both")
     if region_type and not parent_region__in:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "region_type needs parent_region__in")
-    rows = _rows(DATAPOINT_SQL, {
+    params = {
         "indicators": indicator__in, "campaigns": campaign__in or None,
         "start": campaign_start or DEFAULT_START, "end": campaign_end or DEFAULT_END,
         "regions": region__in or None, "parents": parent_region__in or None,
         "region_type": region_type,
-    })
+    }
     if format == "csv":
-        return Response(_pivot_csv(rows, indicator__in), media_type="text/csv")
+        def pivot(row: tuple) -> list:
+            campaign, region, indicators, values = row
+            found = dict(zip(indicators, values, strict=True))
+            return [campaign, region, *(found.get(i) for i in indicator__in)]
+
+        return pages.stream_csv(request, DATAPOINT_PIVOT, params, limit=limit, offset=offset,
+                                header=["campaign", "region", *indicator__in], row=pivot,
+                                filename="datapoints.csv")
+    page = pages.fetch_page(DATAPOINT_ROWS, params, limit=limit, offset=offset)
+    pages.mark_page(response, request, page)
     return DatapointList(
-        meta={"count": len(rows), "indicator__in": indicator__in},
+        meta={"count": len(page.rows), "indicator__in": indicator__in,
+              "limit": limit, "offset": offset, "more": page.more},
         objects=[Datapoint(region=r, campaign=c, indicator=i, value=v, is_calc=k)
-                 for r, c, i, v, k in rows],
+                 for r, c, i, v, k in page.rows],
     )
 
 
-def _pivot_csv(rows: list[tuple], indicators: list[str]) -> str:
-    """One row per (region, campaign): campaign, region, then one column per indicator."""
-    table: dict[tuple[str, str], dict[str, float | None]] = {}
-    for region, campaign, indicator, value, _ in rows:
-        table.setdefault((campaign, region), {})[indicator] = value
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["campaign", "region", *indicators])
-    for (campaign, region), values in table.items():
-        writer.writerow([campaign, region, *("" if values.get(i) is None else values[i]
-                                             for i in indicators)])
-    return out.getvalue()
+def _master_list(request: Request, response: Response, query: str, limit: int, offset: int,
+                 format: str, filename: str):  # noqa: A002
+    if format == "csv":
+        return pages.stream_csv(request, query, {}, limit=limit, offset=offset, filename=filename)
+    page = pages.fetch_page(query, {}, limit=limit, offset=offset)
+    pages.mark_page(response, request, page)
+    return page.records()
 
 
-@router.get("/region")
-def get_regions(_caller: Caller) -> list[dict[str, Any]]:
-    """Master regions (name, parent, region_type)."""
-    return [{"name": n, "parent": p, "region_type": t} for n, p, t in
-            _rows("select name, parent, region_type from raw_polio.region order by name", {})]
+@router.get("/region",
+            description="Master regions (name, parent, region_type), by name. " + pages.PAGING)
+def get_regions(_caller: Caller, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
+                offset: Offset = 0, format: Format = "json") -> list[dict[str, Any]]:  # noqa: A002
+    return _master_list(request, response, "select name, parent, region_type from raw_polio.region "
+                        "order by name", limit, offset, format, "regions.csv")
 
 
-@router.get("/campaign")
-def get_campaigns(_caller: Caller) -> list[dict[str, Any]]:
-    """Master campaigns, latest first."""
-    return [{"name": n, "start_date": s, "end_date": e} for n, s, e in _rows(
-        "select name, start_date, end_date from raw_polio.campaign "
-        "order by start_date desc nulls last, name", {})]
+@router.get("/campaign", description="Master campaigns, latest first. " + pages.PAGING)
+def get_campaigns(_caller: Caller, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
+                  offset: Offset = 0, format: Format = "json") -> list[dict[str, Any]]:  # noqa: A002
+    return _master_list(request, response, "select name, start_date, end_date from raw_polio.campaign "
+                        "order by start_date desc nulls last, name", limit, offset, format,
+                        "campaigns.csv")
 
 
-@router.get("/indicator")
-def get_indicators(_caller: Caller) -> list[dict[str, Any]]:
-    """Master indicators with their data format (int, pct, bool)."""
-    return [{"name": n, "data_format": f} for n, f in
-            _rows("select name, data_format from raw_polio.indicator order by name", {})]
+@router.get("/indicator", description="Master indicators with their data format (int, pct, bool), "
+            "by name. " + pages.PAGING)
+def get_indicators(_caller: Caller, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
+                   offset: Offset = 0, format: Format = "json") -> list[dict[str, Any]]:  # noqa: A002
+    return _master_list(request, response, "select name, data_format from raw_polio.indicator "
+                        "order by name", limit, offset, format, "indicators.csv")
 
 
 @router.post("/datapoint", status_code=status.HTTP_202_ACCEPTED, response_model=DataEntryAccepted,
-             responses={400: {"description": "unknown names or a bad value"}})
-def post_datapoint(entry: DataEntryIn, caller: Caller) -> DataEntryAccepted:
-    """Data entry: store (or with value null remove) a value; it wins over every document."""
+             responses={400: {"description": "unknown names or a bad value"},
+                        403: {"description": "the caller's role may not change data"}})
+def post_datapoint(entry: DataEntryIn, writer: Writer) -> DataEntryAccepted:
+    """Data entry: store (or with value null remove) a value; it wins over every document.
+    Needs a role that may trigger DAGs."""
     try:
         counts = enter_values([Entry(entry.region, entry.campaign, entry.indicator, entry.value)],
-                              entered_by=caller)
+                              entered_by=writer.name)
     except MasterDataError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     return DataEntryAccepted(status="accepted", **counts,
