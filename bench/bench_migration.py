@@ -35,6 +35,7 @@ DB = "bench_migration"
 
 PROBE = """
 import json, sys, time
+from pathlib import Path
 def hwm_mb():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
@@ -42,7 +43,7 @@ def hwm_mb():
 from tributary.migration import load
 base = hwm_mb()
 started = time.perf_counter()
-result = load.load_file(sys.argv[1], "migration", sys.argv[2])
+result = load.load_file(Path(sys.argv[1]), "migration", sys.argv[2])
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": result.inserted,
                   "base_mb": base, "peak_mb": hwm_mb()}))
 """

@@ -5,23 +5,28 @@ Loads World Bank bilateral matrices (the migration matrix — rows = origin, col
 destination — and the remittance matrix — rows = sending, columns = receiving country) into
 `raw_migration`, then builds the `migration` dbt marts and reports.
 
-1. **check_schemas**: the columns the loader sends against each raw table's columns
-   (information_schema); a mismatch fails here, naming both schemas, and nothing is loaded.
-2. **load_migrant_stock**, **load_remittance**: one transaction per file. Country names from the
+1. **check**: the run names at least one file and each is allowed (a lake key, or an absolute
+   path under `TRIBUTARY_INPUT_ROOTS`); the columns the loader sends against each raw table's
+   columns (information_schema). A refused path or a mismatch fails here and nothing is loaded.
+2. **load_migrant_stock**, **load_remittance**: each resolves its param once and loads the file
+   in one transaction (a task whose param is empty loads nothing). Country names from the
    headers get stable ids in `raw_migration.country`; cells are streamed in chunks with COPY,
    insert-new on the primary key (a re-run of the same file inserts 0 rows and says so);
    footnote rows are skipped and counted; unreadable cells go to `raw_migration.cell_reject`.
-   Emits `Asset("tributary://raw_migration")`.
+   Every attempt is a row in `raw_migration.matrix_load` (loaded with counts, or failed with
+   its error). Emits `Asset("tributary://raw_migration")`.
 3. **migration_models** (cosmos): `migration.country`, `migration.migrant_stock`,
    `migration.remittance` and the six `top_*` reports, each model's dbt tests right after it.
 
-Params:
-- `migration_path`: the migration matrix CSV (absolute, or relative to the repository);
-  defaults to the bundled World Bank 2013 file.
-- `remittance_path`: the remittance matrix CSV; defaults to the bundled 2016 file.
+Params (give one file or both; no default, so a bare trigger fails naming them):
+- `migration_path`: the migration matrix CSV, a lake key
+  (`landing/migration_matrix/<sha>/file.csv`, as an upload stores it) or an absolute path under
+  the input roots (e.g. the bundled `include/sample/migration/…`).
+- `remittance_path`: the remittance matrix CSV, the same way.
 - `build_models`: build the dbt models after loading (default true); false loads only.
 
-Not scheduled: the matrices are published once a year; trigger with new files.
+Not scheduled: the matrices are published once a year; trigger with new files (or upload one
+through `POST /api/v1/uploads/migration_matrix`).
 """
 
 from datetime import datetime
@@ -44,14 +49,14 @@ RAW_MIGRATION = Asset("tributary://raw_migration")
     doc_md=__doc__,
     params={
         "migration_path": Param(
-            load.SAMPLE_FILES["migration"], type="string", title="Migration matrix",
+            None, type=["null", "string"], title="Migration matrix",
             description="CSV of the bilateral migration matrix (rows = origin, columns = "
-                        "destination); absolute or relative to the repository.",
+                        "destination): lake key or absolute path under the input roots.",
         ),
         "remittance_path": Param(
-            load.SAMPLE_FILES["remittance"], type="string", title="Remittance matrix",
+            None, type=["null", "string"], title="Remittance matrix",
             description="CSV of the bilateral remittance matrix (rows = sending, columns = "
-                        "receiving country); absolute or relative to the repository.",
+                        "receiving country): lake key or absolute path under the input roots.",
         ),
         "build_models": Param(
             True, type="boolean", title="Build the dbt models",
@@ -61,23 +66,24 @@ RAW_MIGRATION = Asset("tributary://raw_migration")
 )
 def migration_matrix():
     @task
-    def check_schemas() -> None:
+    def check(params: dict) -> None:
+        load.check_inputs(params)
         load.check_all()
 
     @task
     def load_migrant_stock(params: dict) -> dict:
-        return load.load_file(params["migration_path"], "migration").as_dict()
+        return load.load_param(params, "migration")
 
     @task(outlets=[RAW_MIGRATION])
     def load_remittance(params: dict) -> dict:
-        return load.load_file(params["remittance_path"], "remittance").as_dict()
+        return load.load_param(params, "remittance")
 
     @task.short_circuit(ignore_downstream_trigger_rules=True)
     def models_requested(params: dict) -> bool:
         return bool(params["build_models"])
 
     # Sequential loads: both files add to the shared country table.
-    (check_schemas() >> load_migrant_stock() >> load_remittance() >> models_requested()
+    (check() >> load_migrant_stock() >> load_remittance() >> models_requested()
      >> dbt_models("migration_models", select=["path:models/migration"]))
 
 

@@ -40,3 +40,21 @@ create table if not exists raw_migration.cell_reject (
     rejected_at    timestamptz not null default now(),
     primary key (source, line_number, column_number)
 );
+
+-- One row per attempt to load a matrix file, so an upload's status can be listed: 'loaded'
+-- (written in the load's own transaction) or 'failed' (written after its rollback, with the
+-- error). source is the lake key, or the resolved absolute path of a local file.
+create table if not exists raw_migration.matrix_load (
+    load_id         bigint generated always as identity primary key,
+    source          text not null,
+    file_name       text not null,
+    matrix          text not null check (matrix in ('migration', 'remittance')),
+    checksum        text not null,  -- sha256 of the file's bytes, hex
+    status          text not null check (status in ('loaded', 'failed')),
+    error           text,
+    cells_in        bigint,
+    inserted        bigint,
+    rejected_cells  integer,
+    loaded_at       timestamptz not null default now()
+);
+create index if not exists matrix_load_source on raw_migration.matrix_load (source, loaded_at);

@@ -12,7 +12,14 @@ import matplotlib.ticker
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from tributary import warehouse  # noqa: E402
+from tributary import settings, warehouse  # noqa: E402
+
+#: The bundled World Bank files, passed explicitly (the DAG's params have no default).
+SAMPLE_CONF = {
+    "migration_path": str(settings.SAMPLE_DIR / "migration" / "bilateralmigrationmatrix20130.csv"),
+    "remittance_path": str(settings.SAMPLE_DIR / "migration"
+                           / "bilateralremittancematrix2016_Nov2017.csv"),
+}
 
 #: report → (title, label of the value, label column(s))
 REPORTS: dict[str, tuple[str, str]] = {
@@ -64,9 +71,9 @@ def markdown_table(columns: list[str], rows: list[tuple]) -> str:
 
 
 def run(ctx) -> None:
-    outcome = ctx.run("migration_matrix", {})
+    outcome = ctx.run("migration_matrix", SAMPLE_CONF)
     ctx.say("  second run on the same files (load only):")
-    ctx.run("migration_matrix", {"build_models": False})
+    ctx.run("migration_matrix", {**SAMPLE_CONF, "build_models": False})
     with warehouse.connect() as conn:
         loads = conn.execute(
             "select distinct on (target) target, rows_in, inserted from raw_platform.load "

@@ -3,7 +3,12 @@
 Steps: check every target table's columns against the rows (nothing is loaded on a mismatch);
 add the country names not seen before (ids stay stable across runs and files); stream the cells
 through `tributary.warehouse.load` (COPY in chunks, ``insert_new`` on the primary key, so a
-re-run inserts 0 rows); store rejected cells in ``raw_migration.cell_reject``.
+re-run inserts 0 rows); store rejected cells in ``raw_migration.cell_reject``. Every attempt is
+recorded in ``raw_migration.matrix_load`` (loaded, or failed with its error).
+
+A file comes in as an `InputFile`: a DAG param is resolved once by `tributary.inputs` (a lake key
+or a path under the input roots) where the task starts; code that picks its own file (tests, the
+benchmark) passes a `Path`, which is trusted.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from pathlib import Path
 
 import psycopg
 
-from tributary import settings, warehouse
+from tributary import warehouse
+from tributary.errors import BadInput, quote_input
+from tributary.inputs import InputFile, input_roots, resolve_input
+from tributary.lake import sha256_of
 from tributary.migration.matrix import (
     CellReject,
     MatrixError,
@@ -56,11 +64,12 @@ REMITTANCE = MatrixKind("remittance", "raw_migration.remittance",
                         ("sender_id", "receiver_id", "value"), False,
                         across=("receiving", "receiver"), down=("sending", "sender"))
 KINDS = {k.name: k for k in (MIGRATION, REMITTANCE)}
+#: The DAG param that names each kind's file.
+PARAMS = {"migration": "migration_path", "remittance": "remittance_path"}
 
-SAMPLE_FILES = {
-    "migration": "include/sample/migration/bilateralmigrationmatrix20130.csv",
-    "remittance": "include/sample/migration/bilateralremittancematrix2016_Nov2017.csv",
-}
+LOAD_TABLE = "raw_migration.matrix_load"
+LOAD_COLUMNS = ("source", "file_name", "matrix", "checksum", "status", "error", "cells_in",
+                "inserted", "rejected_cells")
 
 
 @dataclass(frozen=True)
@@ -90,17 +99,12 @@ class MatrixLoad:
         return asdict(self)
 
 
-def resolve_path(path: str | Path) -> Path:
-    """A conf path: absolute, or relative to the repository (``include/sample/...``)."""
-    candidate = Path(path).expanduser()
-    return candidate if candidate.is_absolute() else settings.REPO_ROOT / candidate
-
-
 def check_schemas(conn: psycopg.Connection, kind: MatrixKind) -> None:
     """Every table one file writes, against the columns the loader will send."""
     check_columns(conn, COUNTRY_TABLE, COUNTRY_COLUMNS)
     check_columns(conn, kind.table, kind.columns)
     check_columns(conn, REJECT_TABLE, REJECT_COLUMNS)
+    check_columns(conn, LOAD_TABLE, LOAD_COLUMNS)
 
 
 def check_orientation(matrix: MatrixFile, kind: MatrixKind) -> None:
@@ -161,10 +165,10 @@ class RejectSpool:
         self._file.close()
 
 
-def load_matrix(conn: psycopg.Connection, path: str | Path, kind: MatrixKind,
-                *, chunk_rows: int = warehouse.DEFAULT_CHUNK_ROWS) -> MatrixLoad:
-    """Load one file inside the caller's transaction (commit or roll back as one)."""
-    path = resolve_path(path)
+def load_matrix(conn: psycopg.Connection, path: Path, kind: MatrixKind, *, source: str | None = None,
+                chunk_rows: int = warehouse.DEFAULT_CHUNK_ROWS) -> MatrixLoad:
+    """Load the local file ``path`` inside the caller's transaction (commit or roll back as one);
+    ``source`` names it in the outcome (default: its file name)."""
     check_schemas(conn, kind)
     matrix = MatrixFile(path, whole_numbers=kind.whole_numbers)
     check_orientation(matrix, kind)
@@ -182,16 +186,82 @@ def load_matrix(conn: psycopg.Connection, path: str | Path, kind: MatrixKind,
                                          mode="insert_new", key=list(REJECT_KEY)).inserted
     finally:
         spool.close()
-    outcome = MatrixLoad(path.name, kind.name, countries_new, result.rows_in, result.inserted,
+    outcome = MatrixLoad(source or path.name, kind.name, countries_new, result.rows_in, result.inserted,
                          stats.rejects, rejects_new, stats.footnote_rows, stats.blanks)
     log.info(outcome.summary())
     return outcome
 
 
-def load_file(path: str | Path, kind_name: str, url: str | None = None) -> MatrixLoad:
-    """One file, one transaction: everything it loads commits together or not at all."""
-    with warehouse.transaction(url) as conn:
-        return load_matrix(conn, path, KINDS[kind_name])
+def source_of(file: InputFile) -> str:
+    """How ``matrix_load`` names a file: its lake key, else its resolved absolute path."""
+    return file.key if file.key is not None else str(file.path.resolve())
+
+
+def record_attempt(conn: psycopg.Connection, source: str, file_name: str, kind: MatrixKind,
+                   checksum: str, outcome: MatrixLoad | None = None, error: str | None = None) -> None:
+    """One row in ``raw_migration.matrix_load``: loaded with its counts, or failed with its error."""
+    counts = (outcome.rows_in, outcome.inserted, outcome.rejects) if outcome else (None,) * 3
+    conn.execute(
+        "insert into raw_migration.matrix_load (source, file_name, matrix, checksum, status, error,"
+        " cells_in, inserted, rejected_cells) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (source, file_name, kind.name, checksum, "loaded" if outcome else "failed",
+         None if outcome else quote_input(error or "unknown error"), *counts))
+
+
+def _record_failure(url: str | None, source: str, file_name: str, kind: MatrixKind,
+                    checksum: str, exc: Exception) -> None:
+    # Its own transaction: the load's was rolled back. A failure here must not hide the load's
+    # error, which is what the task reports, so it is only logged.
+    try:
+        with warehouse.transaction(url) as conn:
+            record_attempt(conn, source, file_name, kind, checksum,
+                           error=f"{type(exc).__name__}: {exc}")
+    except Exception:
+        log.exception("could not record the failed load of %s in %s", source, LOAD_TABLE)
+
+
+def load_file(file: InputFile | Path, kind_name: str, url: str | None = None) -> MatrixLoad:
+    """One file, one transaction: everything it loads commits together or not at all; the
+    attempt is recorded in ``raw_migration.matrix_load`` either way. ``file`` is an `InputFile`
+    resolved from a param, or a `Path` the calling code chose (trusted)."""
+    if isinstance(file, Path):
+        file = InputFile.trusted(file)
+    elif not isinstance(file, InputFile):
+        raise TypeError(f"load_file takes an InputFile (resolve a param with "
+                        f"tributary.inputs.resolve_input) or a Path, not {type(file).__name__}")
+    kind = KINDS[kind_name]
+    source = source_of(file)
+    with file.local_path() as path:
+        checksum = sha256_of(path)
+        try:
+            with warehouse.transaction(url) as conn:
+                outcome = load_matrix(conn, path, kind, source=source)
+                record_attempt(conn, source, file.name, kind, checksum, outcome)
+        except Exception as exc:
+            _record_failure(url, source, file.name, kind, checksum, exc)
+            raise
+    return outcome
+
+
+def check_inputs(params: dict) -> None:
+    """Fail before any load unless the run names at least one file and every file it names is
+    a lake key or a path under the input roots (nothing is read here)."""
+    given = {param: params.get(param) for param in PARAMS.values() if params.get(param)}
+    if not given:
+        raise BadInput(f"give {' or '.join(PARAMS.values())} (or both): a lake key such as "
+                       f"landing/migration_matrix/<sha>/file.csv, or an absolute path under "
+                       f"{', '.join(str(r) for r in input_roots())}")
+    for param, value in given.items():
+        resolve_input(value, param=param)
+
+
+def load_param(params: dict, kind_name: str, url: str | None = None) -> dict:
+    """The file a run's param names, resolved here, once, then loaded; {} when not given."""
+    param = PARAMS[kind_name]
+    if not params.get(param):
+        log.info("no %s given: no %s matrix loaded", param, kind_name)
+        return {}
+    return load_file(resolve_input(params[param], param=param), kind_name, url).as_dict()
 
 
 def check_all(url: str | None = None) -> None:

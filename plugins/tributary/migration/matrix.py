@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from tributary.errors import BadInput
+
 AGGREGATES = frozenset({"world", "other north", "other south"})
 
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
@@ -35,7 +37,7 @@ _SPACE = re.compile(r"\s+")
 _AXES = re.compile(r"^(?P<across>.*?)\(across\)\s*-?\s*(?P<down>.*?)\(down\)", re.IGNORECASE | re.DOTALL)
 
 
-class MatrixError(ValueError):
+class MatrixError(BadInput):
     """The file is not a matrix this parser can read (structural problem: the load must fail)."""
 
 
