@@ -31,3 +31,22 @@ class BadInput(TributaryError, AirflowFailException, ValueError):
 
 class SourceUnavailable(TributaryError):
     """An outside source or service did not answer; the task is retried."""
+
+
+#: Limits every reader applies the same way: a cell longer than this many characters is
+#: rejected, and so is a header with more columns than `MAX_COLUMNS`.
+MAX_CELL_CHARS = 64 * 1024
+MAX_COLUMNS = 4_096
+
+
+def located(source: str, reason: str, *, line: int | None = None, cell: str | None = None,
+            value: object = None) -> str:
+    """``"<source>, line 12, cell 'x': <reason>: '<value>'"``, the value cut by `quote_input`.
+    The one spelling of "where and why" that bad-input messages share."""
+    where = [str(source)]
+    if line is not None:
+        where.append(f"line {line:,}")
+    if cell is not None:
+        where.append(f"cell {quote_input(cell, 60)!r}")
+    text = f"{', '.join(where)}: {reason}"
+    return text if value is None else f"{text}: {quote_input(value)!r}"
