@@ -84,7 +84,7 @@ def test_simulate_writes_nothing(traffic_env, file_lake, sample, tmp_path):
     land_bluetooth(file_lake, sample, [0])
     landing = file_lake.list()
     copies = tmp_path / "copies"
-    options = StageOptions(simulate=True, local_copy=str(copies))
+    options = StageOptions(simulate=True, local_copy=copies)
     pipeline.run_days("unit_data", day(0), day(1), options)
     reports = pipeline.run_days("bluetooth", day(0), day(1), options, stages=("ingest",))
     assert len(reports[0].would_write) == 3

@@ -14,6 +14,9 @@ def stage_params() -> dict:
                           description="Write nothing (lake, catalog, metrics, portal); log what "
                                       "would have been written."),
         "local_copy": Param("", type="string", title="Local copy folder",
-                            description="Also write every object under this local folder "
-                                        "(empty: no copy). Works with simulate for a dry run."),
+                            description="Also write every object under this local folder: "
+                                        "relative to the first output root "
+                                        "(TRIBUTARY_OUTPUT_ROOTS, default .local/exports) or "
+                                        "absolute under one; empty: no copy. Works with "
+                                        "simulate for a dry run."),
     }

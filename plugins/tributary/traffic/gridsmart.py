@@ -4,7 +4,9 @@ Ingest asks every camera in the unit data for the day's zipped count files
 (``GET <device>/api/counts/bydate/<day>``) and its site file (``GET <device>/api/site``). The
 device URL is ``http://<device_ip>:8902`` unless the Airflow connection ``gridsmart`` gives
 ``{"url_template": "http://host:port/devices/{ip}"}`` in its extra (the local stand-in). A camera
-that does not answer is logged and retried by the next run, not a failure.
+that does not answer is logged and retried by the next run, not a failure. The inventory's
+``device_ip`` must be a host or host:port and its name a safe file name (it becomes part of lake
+keys): otherwise that camera's item fails with the reason and the others go on.
 Standardize writes one JSON per zone with the clock-corrected local ``timestamp_adj``; ready
 merges zones, site and unit data (``<name>_counts``) and aggregates to 15 minutes per approach,
 turn and heavy-vehicle flag (``<name>_agg15``); publish sends the aggregates.
@@ -25,6 +27,7 @@ from typing import Any
 import requests
 
 from tributary import warehouse
+from tributary.inputs import host_port, safe_name
 from tributary.traffic import catalog, documents, publish, unit_data
 from tributary.traffic.calendar import CITY_TZ, day_of_week, timebin
 from tributary.traffic.catalog import CatalogEntry
@@ -180,12 +183,12 @@ def _ingest_items(run: StageRun) -> list[Item]:
 
 def _ingest(run: StageRun, item: Item) -> ItemResult:
     device = item.payload
-    base_url = url_template().format(ip=device["device_ip"])
+    name = safe_name(device["device_name"] or "", what="device")
+    base_url = url_template().format(ip=host_port(device["device_ip"] or "", what="camera address"))
     counts = _get(f"{base_url}/api/counts/bydate/{item.day.isoformat()}")
     if counts is None:
         return ItemResult()
     site = _get(f"{base_url}/api/site")
-    name = device["device_name"]
     objects = [(CatalogEntry("raw", SOURCE, name, "zip", item.day,
                              {"derived_from": name, "device_ip": device["device_ip"]}), counts.content)]
     if site is not None:

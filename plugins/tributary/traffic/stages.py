@@ -9,7 +9,8 @@ object, and a half-done item is not mistaken for a done one.
 
 ``simulate`` writes nothing (lake, catalog, metrics, portal) and logs what it would have
 written; ``local_copy`` additionally writes every object under a local folder (also when
-simulating, so a dry run can be inspected).
+simulating, so a dry run can be inspected). The folder a param names is confined to the output
+roots (`tributary.inputs.resolve_output_folder`) when the options are built, before any work.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tributary import warehouse
+from tributary.inputs import resolve_output_folder
 from tributary.lake import open_lake
 from tributary.traffic import catalog, perfmet
 from tributary.traffic.catalog import CatalogEntry
@@ -43,13 +45,16 @@ class ItemError(RuntimeError):
 class StageOptions:
     force: bool = False
     simulate: bool = False
-    local_copy: str | None = None
+    #: a folder code chose, or one `from_params` confined to the output roots
+    local_copy: Path | None = None
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> StageOptions:
+        """A run's params as options; a ``local_copy`` outside the output roots fails here."""
+        folder = (params.get("local_copy") or "").strip()
         return cls(force=bool(params.get("force", False)),
                    simulate=bool(params.get("simulate", False)),
-                   local_copy=(params.get("local_copy") or None))
+                   local_copy=resolve_output_folder(folder, param="local_copy") if folder else None)
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,9 @@ def write_item(run: StageRun, result: ItemResult, report: StageReport) -> None:
     """Objects first, then their catalog rows and observations in one transaction."""
     for entry, data in result.objects:
         if run.options.local_copy:
-            local = Path(run.options.local_copy) / entry.pointer
+            local = run.options.local_copy / entry.pointer
+            if not local.resolve().is_relative_to(run.options.local_copy.resolve()):
+                raise ItemError(f"{entry.pointer}: would be written outside {run.options.local_copy}")
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(data)
         if run.options.simulate:

@@ -4,6 +4,9 @@ Retrieved over the HTTP connection ``traffic_inventory`` (``GET /api/v1/devices?
 bearer token in the connection's password), stored per day in the lake
 (``raw/…/<source>/unit_data_<source>_<day>.json``) and in ``raw_traffic.device``.
 ``device_id`` is the md5 of type, IP, latitude and longitude as the inventory spells them.
+A device whose name could not name a file (a path separator, ``..``: names become lake keys and
+file names downstream) is not loaded: it goes to ``raw_traffic.reject`` with the reason, is
+logged and listed in the catalog entry's ``rejected_devices``, and the other devices load.
 """
 
 from __future__ import annotations
@@ -11,14 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from typing import Any
 
 import psycopg
 
 from tributary import warehouse
+from tributary.inputs import InputRejected, safe_name
 from tributary.traffic import catalog
 from tributary.traffic.catalog import CatalogEntry
 from tributary.traffic.stages import Item, ItemResult, Stage, StageRun
+
+log = logging.getLogger("tributary.traffic")
 
 CONN_ID = "traffic_inventory"
 DEVICE_TYPES = {"bt": "BLUETOOTH", "wt": "WAVETRONIX", "gs": "GRIDSMART"}
@@ -43,6 +50,22 @@ def fetch_devices(device_type: str, conn_id: str = CONN_ID) -> list[dict[str, An
     response = hook.run("/api/v1/devices", data={"device_type": device_type}, headers=headers)
     devices = response.json()["records"]
     return [{**d, "device_id": device_id(d)} for d in devices]
+
+
+def named_devices(devices: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[warehouse.Reject]]:
+    """The devices whose names can become part of a path, and a reject for each other one
+    (its position in the inventory's list, the reason, the device as JSON)."""
+    kept, rejects = [], []
+    for number, device in enumerate(devices, start=1):
+        name = device.get("device_name")
+        try:
+            if name:  # a nameless device names no file; the joins by name just skip it
+                safe_name(str(name), what="device")
+        except InputRejected as exc:
+            rejects.append(warehouse.Reject(number, str(exc), json.dumps(device, default=str)))
+            continue
+        kept.append(device)
+    return kept, rejects
 
 
 def _float(value: Any) -> float | None:
@@ -91,19 +114,27 @@ def _items(run: StageRun) -> list[Item]:
 
 def _retrieve(run: StageRun, item: Item) -> ItemResult:
     source = item.payload
-    devices = fetch_devices(DEVICE_TYPES[source])
+    retrieved = fetch_devices(DEVICE_TYPES[source])
+    devices, rejects = named_devices(retrieved)
+    rejected = [retrieved[r.line_number - 1].get("device_name") for r in rejects]
+    for reject in rejects:
+        log.warning("%s: %s: not loaded", item.label, reject.reason)
     entry = CatalogEntry("raw", source, "unit_data", "json", item.day,
-                         {"derived_from": "inventory", "devices": len(devices)})
+                         {"derived_from": "inventory", "devices": len(devices),
+                          **({"rejected_devices": rejected} if rejected else {})})
+    # The lake keeps the inventory as retrieved; only the devices that passed are loaded.
     document = {"header": {"data_type": f"{source}_unit_data", "target_filename":
                            entry.pointer.rsplit("/", 1)[-1],
                            "collection_date": entry.collection_date.isoformat()},
-                "devices": devices}
+                "devices": retrieved}
     rows = device_rows(item.day, source, devices)
 
     def load(conn: psycopg.Connection) -> None:
         warehouse.load(conn, "raw_traffic.device", DEVICE_COLUMNS, rows, mode="replace",
                        replace_where=("collection_date = %s and data_source = %s",
                                       [item.day, source]))
+        if rejects:
+            warehouse.record_rejects(conn, "raw_traffic", entry.pointer, rejects)
 
     return ItemResult(objects=[(entry, json.dumps(document, indent=1).encode())],
                       records=len(devices), loads=[load])
