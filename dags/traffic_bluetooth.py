@@ -16,7 +16,9 @@ other items when one item fails (a re-run redoes only what is missing). `perfmet
 row per stage. Needs `traffic_unit_data` for the day (or an earlier one).
 
 Params: `force` (redo everything of the day), `simulate` (write nothing, log what would be
-written), `local_copy` (also write every object under this folder).
+written), `local_copy` (also write every object under this folder: relative to the first
+`TRIBUTARY_OUTPUT_ROOTS` folder, default `.local/exports`, or absolute under one;
+anything else fails the run before any work).
 """
 
 from airflow.sdk import DAG

@@ -5,7 +5,8 @@ GRIDSMART camera counts through the traffic data lake, one day per run (backfill
 
 1. **ingest**: each camera in the unit data is asked for the day's zipped counts and its site
    file (`http://<ip>:8902/api/...`, or the `url_template` in the extra of connection
-   `gridsmart`) → `raw`; a camera that does not answer is logged and retried next run;
+   `gridsmart`) → `raw`; a camera that does not answer is logged and retried next run; a camera
+   whose inventory address is not `host[:port]` (or whose name could name a path) fails alone;
 2. **standardize**: one JSON per zone with the clock-corrected local `timestamp_adj`; a corrupt
    zip fails that camera only; vehicles per camera → `perfmet.obs`;
 3. **ready**: zones, site and unit data merged (`<camera>_counts`) and aggregated to 15 minutes
@@ -19,7 +20,9 @@ other items when one item fails (a re-run redoes only what is missing). `perfmet
 row per stage. Needs `traffic_unit_data` for the day (or an earlier one).
 
 Params: `force` (redo everything of the day), `simulate` (write nothing, log what would be
-written), `local_copy` (also write every object under this folder).
+written), `local_copy` (also write every object under this folder: relative to the first
+`TRIBUTARY_OUTPUT_ROOTS` folder, default `.local/exports`, or absolute under one;
+anything else fails the run before any work).
 """
 
 from airflow.sdk import DAG

@@ -7,10 +7,14 @@ GRIDSMART cameras) from the city's asset system over the HTTP connection `traffi
 (backfillable). Each source's list is written to the lake as
 `raw/YYYY/MM/DD/<source>/unit_data_<source>_<day>.json` (catalogued in `lake.catalog`) and to
 `raw_traffic.device`, with `device_id` = md5 of type, IP, latitude and longitude. The source
-DAGs join their readings to it in their `ready` stage.
+DAGs join their readings to it in their `ready` stage. A device whose name holds a path
+separator or `..` is not loaded: it is logged, listed in the catalog entry's
+`rejected_devices` and stored in `raw_traffic.reject` with the reason.
 
 Params: `force` (retrieve again although the day has unit data), `simulate` (write nothing, log
-what would be written), `local_copy` (also write every object under this folder).
+what would be written), `local_copy` (also write every object under this folder: relative to the
+first `TRIBUTARY_OUTPUT_ROOTS` folder, default `.local/exports`, or absolute under one; anything
+else fails the run before any work).
 """
 
 from datetime import datetime
