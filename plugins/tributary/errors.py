@@ -50,3 +50,13 @@ def located(source: str, reason: str, *, line: int | None = None, cell: str | No
         where.append(f"cell {quote_input(cell, 60)!r}")
     text = f"{', '.join(where)}: {reason}"
     return text if value is None else f"{text}: {quote_input(value)!r}"
+
+
+#: The most characters of a rejected line or entry kept in a rejects table's ``raw`` column.
+REJECT_RAW_CHARS = 4_000
+
+
+def reject_raw(value: object, limit: int = REJECT_RAW_CHARS) -> str:
+    """``value`` as text a rejects table can hold: cut to ``limit`` characters, NUL spelled out
+    (Postgres text cannot store a NUL, and a reject must never fail its own insert)."""
+    return quote_input(value, limit).replace("\x00", "\\x00")

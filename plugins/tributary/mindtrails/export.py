@@ -21,7 +21,8 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 
-from tributary import warehouse
+from tributary import faults, warehouse
+from tributary.errors import BadInput, SourceUnavailable, quote_input, reject_raw
 from tributary.mindtrails import alerts, rsa_fields
 from tributary.mindtrails.backups import write_backup
 from tributary.mindtrails.servers import Server
@@ -31,14 +32,23 @@ log = logging.getLogger(__name__)
 
 ENTRY_COLUMNS = ["server", "scale", "id", "payload", "exported_at", "backup_path"]
 BENCHMARK_COLUMNS = ["server", "scale", "current_id", "deleteable", "updated_at"]
+#: Entry ids are Postgres bigints.
+MAX_ID = 2**63 - 1
 
 
-class ExportError(RuntimeError):
-    """An export step failed; the message names the server, scale and what to do."""
+class ExportError(BadInput):
+    """An export cannot go on with this input or configuration (no such scale, no key or the
+    wrong key in delete mode, a damaged backup); the message names the server, scale and what
+    to do. Retrying cannot help, so the task fails at once."""
 
 
 class EntryError(ExportError):
     """The website's response cannot be trusted as a list of entries."""
+
+
+class DeleteFailed(SourceUnavailable):
+    """The website did not delete some committed entries; they are safe in the warehouse and
+    the lake, and the retry (or the next run) deletes them again."""
 
 
 @dataclass
@@ -72,7 +82,7 @@ def select_scales(listing, selector: str, server: str) -> list:
     chosen = [s for s in listing if s.name.lower() == selector.lower()]
     if not chosen:
         names = ", ".join(s.name for s in listing)
-        raise ExportError(f"server {server!r} has no scale {selector!r} (it has: {names})")
+        raise ExportError(f"server {server!r} has no scale {quote_input(selector, 60)!r} (it has: {names})")
     return chosen
 
 
@@ -96,6 +106,17 @@ def plan(servers: list[Server], scales: str, url: str | None = None) -> list[dic
 # --- parsing -----------------------------------------------------------------------------------
 
 
+def _holds_nul(value: object) -> bool:
+    """Whether a NUL character hides in a JSON value's keys or strings (jsonb refuses it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(map(_holds_nul, value))
+    return False
+
+
 def parse_entries(raw: bytes, server: str, scale: str) -> list[dict]:
     """The response as a list of entries with unique integer ids, or `EntryError`."""
     where = f"server {server!r}, scale {scale!r}"
@@ -108,11 +129,15 @@ def parse_entries(raw: bytes, server: str, scale: str) -> list[dict]:
     seen: set[int] = set()
     for position, entry in enumerate(data, start=1):
         entry_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(entry_id, int) or isinstance(entry_id, bool):
+        if not isinstance(entry_id, int) or isinstance(entry_id, bool) or not 0 <= entry_id <= MAX_ID:
             raise EntryError(f"{where}: entry #{position} of {len(data)} has no integer id "
-                             f"({json.dumps(entry)[:120]}); nothing loaded or deleted")
+                             f"from 0 to {MAX_ID} ({quote_input(json.dumps(entry))}); "
+                             "nothing loaded or deleted")
         if entry_id in seen:
             raise EntryError(f"{where}: entry id {entry_id} appears twice; nothing loaded or deleted")
+        if _holds_nul(entry):
+            raise EntryError(f"{where}: entry {entry_id} holds a NUL character, which the warehouse "
+                             "cannot store; nothing loaded or deleted")
         seen.add(entry_id)
     return data
 
@@ -178,6 +203,7 @@ def delete_entries(site: StudySite, server: Server, scale: str, ids: list[int], 
         try:
             site.delete(scale, entry_id)
             deleted.append(entry_id)
+            faults.checkpoint("mindtrails.after_first_delete")
         except Exception as exc:  # keep going: every entry gets its chance, failures are reported
             failed.append(entry_id)
             first_error = first_error or str(exc)
@@ -192,7 +218,7 @@ def delete_entries(site: StudySite, server: Server, scale: str, ids: list[int], 
         alerts.send_alert("ERROR", f"Delete failed on {server.name}/{scale}",
                           f"{detail}\nThese entries are backed up and loaded; the next run deletes "
                           f"them again.\nFirst error: {first_error}")
-        raise ExportError(f"could not delete {len(failed)} entries ({detail}): {first_error}")
+        raise DeleteFailed(f"could not delete {len(failed)} entries ({detail}): {quote_input(first_error)}")
     return deleted
 
 
@@ -213,7 +239,7 @@ def export_scale(server: Server, scale: str, deleteable: bool, *, lake, url: str
     except EntryError as exc:
         with warehouse.transaction(url) as conn:
             warehouse.record_rejects(conn, "raw_mindtrails", f"{server.name}/{scale}",
-                                     [warehouse.Reject(None, str(exc), raw[:4000].decode("utf-8", "replace"))])
+                                     [warehouse.Reject(None, str(exc), reject_raw(raw.decode("utf-8", "replace")))])
         raise
     result.fetched = len(entries)
     before = result.benchmark_before
@@ -226,9 +252,12 @@ def export_scale(server: Server, scale: str, deleteable: bool, *, lake, url: str
     if entries:
         result.backup_path = write_backup(lake, server.name, scale, raw, exported_at, deleteable,
                                           len(entries)).path
+    faults.checkpoint("mindtrails.after_backup")
     with warehouse.transaction(url) as conn:
         result.inserted, result.benchmark_after = store(conn, server.name, scale, deleteable,
                                                         entries, exported_at, result.backup_path)
+        faults.checkpoint("mindtrails.mid_commit")
+    faults.checkpoint("mindtrails.before_delete")
     log.info("%s/%s: %d fetched, %d new, benchmark %s -> %s", server.name, scale, result.fetched,
              result.inserted, before, result.benchmark_after)
     if deleting and entries:

@@ -14,11 +14,13 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tributary.errors import BadInput
+
 SUFFIX = "RSA"
 
 
-class PrivateKeyError(ValueError):
-    """The private key cannot be read."""
+class PrivateKeyError(BadInput):
+    """The private key cannot be read (a configuration error: fails without retries)."""
 
 
 def generate_key_pair(bits: int = 2048) -> tuple[str, str]:
@@ -47,8 +49,8 @@ def encrypt(public_pem: str, text: str) -> str:
     return base64.b64encode(key.encrypt(text.encode(), padding.PKCS1v15())).decode()
 
 
-class DecryptError(ValueError):
-    """One field could not be decrypted."""
+class DecryptError(BadInput):
+    """One field could not be decrypted (`decrypt_entry` keeps its ciphertext and flags it)."""
 
 
 def decrypt(key: rsa.RSAPrivateKey, ciphertext: str) -> str:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from tributary.errors import BadInput
+
 PREFIX = "mindtrails_"
 VARIABLE = "mindtrails_servers"
 
 
-class ServerConfigError(ValueError):
-    """A server is missing or misconfigured; the message names it."""
+class ServerConfigError(BadInput):
+    """A server is missing or misconfigured; the message names it. Fails without retries."""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 -- Participants: where each one is in the study. The email is decrypted (emailRSA).
+-- Rows with a value that does not fit its column are in mindtrails.entry_reject instead.
 select
     server,
     id as participant_row_id,
-    (payload ->> 'participantId')::bigint as participant_id,
-    payload ->> 'currentSession' as current_session,
-    (payload ->> 'active')::boolean as active,
-    (payload ->> 'created')::timestamptz as created_at,
-    case when not decrypt_failed then payload ->> 'emailRSA' end as email,
+    {{ mindtrails_value('Participant', 'participantId') }} as participant_id,
+    {{ mindtrails_value('Participant', 'currentSession') }} as current_session,
+    {{ mindtrails_value('Participant', 'active') }} as active,
+    {{ mindtrails_value('Participant', 'created') }} as created_at,
+    case when not decrypt_failed then {{ mindtrails_value('Participant', 'emailRSA') }} end as email,
     decrypt_failed
 from {{ source('raw_mindtrails', 'decoded') }}
-where scale = 'Participant'
+where scale = 'Participant' and {{ mindtrails_entry_fits('Participant') }}
