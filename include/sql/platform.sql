@@ -32,3 +32,24 @@ begin
         )$ddl$, target_schema);
 end
 $$;
+
+-- Files received by POST /api/v1/uploads/{kind} (plugins/tributary/uploads): where each landed in
+-- the lake and which DAG run it started. The load's own outcome lives with its domain
+-- (raw_polio.document, raw_migration.matrix_load, both keyed by `source` = this `key`).
+create table if not exists raw_platform.upload (
+    upload_id     bigint generated always as identity primary key,
+    kind          text not null,
+    key           text not null,
+    sha256        text not null,
+    file_name     text not null,
+    size          bigint not null,
+    conf          jsonb not null,
+    uploaded_by   text not null,
+    uploaded_at   timestamptz not null default now(),
+    dag_id        text not null,
+    dag_run_id    text,
+    -- why the DAG run could not be started (the file is stored all the same)
+    trigger_error text
+);
+create index if not exists upload_newest on raw_platform.upload (uploaded_at desc, upload_id desc);
+create index if not exists upload_kind_newest on raw_platform.upload (kind, uploaded_at desc, upload_id desc);

@@ -49,3 +49,13 @@ def output_roots() -> list[Path]:
     """``TRIBUTARY_OUTPUT_ROOTS``: folders a param may ask files to be written to (default
     ``.local/exports``); the first is where a relative folder goes."""
     return _folders("TRIBUTARY_OUTPUT_ROOTS") or [LOCAL_DIR / "exports"]
+
+
+DEFAULT_UPLOAD_MAX_MB = 512
+
+
+def upload_max_bytes() -> int:
+    """The largest file ``POST /api/v1/uploads/{kind}`` accepts: ``TRIBUTARY_UPLOAD_MAX_MB``
+    (megabytes, default 512)."""
+    value = os.environ.get("TRIBUTARY_UPLOAD_MAX_MB", "").strip()
+    return int(float(value or DEFAULT_UPLOAD_MAX_MB) * 1024 * 1024)
