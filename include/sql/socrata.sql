@@ -59,3 +59,22 @@ create table if not exists publish.published_row (
     published_at  timestamptz not null default now(),
     primary key (portal, dataset_id, row_value)
 );
+
+-- Declared publications, diff publishing and the landing check (issue 15). Added in place so
+-- existing databases gain them at the next start.
+alter table publish.run add column if not exists publication text;
+alter table publish.run add column if not exists mode text not null default 'upsert';
+alter table publish.run add column if not exists full_resend boolean not null default false;
+alter table publish.run add column if not exists source_rows bigint;
+alter table publish.run add column if not exists portal_rows bigint;
+alter table publish.run add column if not exists rows_unchanged bigint;
+alter table publish.run add column if not exists verified_at timestamptz;
+-- The DSMAPI revision a replace went through (<dataset>/<revision_seq>).
+alter table publish.run add column if not exists revision text;
+-- A replace of a dataset without a row identifier has none.
+alter table publish.run alter column row_id drop not null;
+create index if not exists run_dataset on publish.run (portal, dataset_id, run_id);
+
+-- md5 of the row as published (its JSON as Postgres renders the published columns); a row whose
+-- fingerprint is unchanged is not sent again. NULL (rows from before fingerprints) means resend.
+alter table publish.published_row add column if not exists fingerprint text;

@@ -11,6 +11,7 @@ Connection fields: ``host`` (the portal domain, e.g. ``data.example.gov``), ``po
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -147,50 +148,78 @@ class SocrataHook(BaseHook):
 
     # --- SODA calls --------------------------------------------------------------------------------
 
-    def upsert(self, dataset_id: str, body: bytes) -> UpsertResult:
-        """POST one upsert payload (a JSON array) and return the portal's counts.
+    def request(self, method: str, path_or_url: str, *, json_body: Any = None,
+                data: bytes | None = None, content_type: str | None = None,
+                params: dict[str, Any] | None = None, resend: bool = True) -> requests.Response:
+        """One call to the portal (a path is joined to the base URL), 2xx or `SocrataError`.
 
-        429 / 5xx / network errors are retried per the retry policy (honouring ``Retry-After``);
-        any other non-2xx answer, or a response reporting row errors, raises `SocrataError` with
-        the portal's message.
+        429 / 5xx answers are retried per the retry policy (honouring ``Retry-After``), and so are
+        network errors when ``resend`` says sending twice is harmless; any other non-2xx answer
+        raises with the portal's message.
         """
-        url = self.resource_url(dataset_id)
+        url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
+        headers = {"Content-Type": content_type} if content_type else {}
+        if json_body is not None:
+            data, headers = json.dumps(json_body).encode(), {"Content-Type": "application/json"}
         policy = self.retry_policy
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = self.session.post(url, data=body, timeout=self.timeout,
-                                             headers={"Content-Type": "application/json"})
+                response = self.session.request(method, url, data=data, params=params,
+                                                timeout=self.timeout, headers=headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                # Upserts are idempotent: resending after a lost answer is safe.
-                if not policy.should_retry(attempt, None):
-                    raise SocrataError(f"POST {url} failed after {attempt} attempts: {exc}") from exc
+                if not resend or not policy.should_retry(attempt, None):
+                    raise SocrataError(f"{method} {url} failed after {attempt} attempts: {exc}") from exc
                 wait = policy.delay(attempt)
-                log.warning("POST %s: %s; retrying in %.1f s (attempt %d of %d)",
-                            url, exc, wait, attempt + 1, policy.max_attempts)
+                log.warning("%s %s: %s; retrying in %.1f s (attempt %d of %d)",
+                            method, url, exc, wait, attempt + 1, policy.max_attempts)
                 self._sleep(wait)
                 continue
             status = response.status_code
             if status < 300:
-                return check(parse_upsert(response.text))
+                return response
             if policy.should_retry(attempt, status):
                 wait = policy.delay(attempt, response.headers.get("Retry-After"))
-                log.warning("POST %s answered %d; retrying in %.1f s (attempt %d of %d)",
-                            url, status, wait, attempt + 1, policy.max_attempts)
+                log.warning("%s %s answered %d; retrying in %.1f s (attempt %d of %d)",
+                            method, url, status, wait, attempt + 1, policy.max_attempts)
                 self._sleep(wait)
                 continue
-            raise SocrataError(self._refusal(url, status, response.text, attempt),
+            raise SocrataError(self._refusal(method, url, status, response.text, attempt),
                                status=status, body=response.text)
 
-    def _refusal(self, url: str, status: int, text: str, attempts: int) -> str:
+    def upsert(self, dataset_id: str, body: bytes) -> UpsertResult:
+        """POST one upsert payload (a JSON array) and return the portal's counts.
+
+        Upserts are idempotent, so a lost answer is resent; a response reporting row errors
+        raises `SocrataError` with the portal's messages (see `request` for the rest).
+        """
+        response = self.request("POST", self.resource_url(dataset_id), data=body,
+                                content_type="application/json")
+        return check(parse_upsert(response.text))
+
+    def _refusal(self, method: str, url: str, status: int, text: str, attempts: int) -> str:
         message = error_message(text)
         if status in (401, 403):
             return (f"the portal refused the credentials of connection {self.socrata_conn_id!r} "
                     f"({status}): {message}")
         if status == 429 or status >= 500:
-            return f"POST {url} still answered {status} after {attempts} attempts: {message}"
-        return f"POST {url} answered {status}: {message}"
+            return f"{method} {url} still answered {status} after {attempts} attempts: {message}"
+        return f"{method} {url} answered {status}: {message}"
+
+    def view(self, dataset_id: str) -> dict[str, Any]:
+        """The dataset's metadata (``/api/views/<id>.json``): its ``columns``, row identifier."""
+        return self.request("GET", f"/api/views/{dataset_id}.json").json()
+
+    def count_rows(self, dataset_id: str) -> int:
+        """How many rows the dataset holds (``$select=count(*)``; SODA answers a string)."""
+        answer = self.request("GET", self.resource_url(dataset_id),
+                              params={"$select": "count(*)"}).json()
+        try:
+            return int(answer[0]["count"])
+        except (IndexError, KeyError, TypeError, ValueError):
+            raise SocrataError(f"unexpected answer to count(*) on {dataset_id}: "
+                               f"{str(answer)[:300]}") from None
 
     def get_rows(self, dataset_id: str, **params: Any) -> list[dict[str, Any]]:
         """GET rows of a dataset; ``params`` are SoQL parameters such as ``$limit``, ``$where``."""

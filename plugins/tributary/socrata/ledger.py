@@ -1,10 +1,11 @@
-"""Bookkeeping of publications in the ``publish`` schema: runs, acknowledged chunks, published ids.
+"""Bookkeeping of publications in the ``publish`` schema: runs, acknowledged chunks, published rows.
 
 A publication is identified by a deterministic key (for a task: DAG, run, task, map index and
 dataset), so a retried task finds its unfinished row in ``publish.run`` and resumes after the last
 acknowledged chunk. Each chunk is recorded in its own short transaction right after the portal
-acknowledged it, together with the row identifiers it carried (``publish.published_row``), so the
-record never claims more than the portal has.
+acknowledged it, together with the row identifiers it carried and each row's fingerprint
+(``publish.published_row``), so the record never claims more than the portal has, and the next
+publication sends only rows whose fingerprint changed.
 """
 
 from __future__ import annotations
@@ -22,19 +23,39 @@ from tributary.socrata import soda
 from tributary.socrata.responses import UpsertResult
 from tributary.socrata.source import stream_values
 
+MODES = ("upsert", "replace")
+
 
 @dataclass(frozen=True)
 class Publication:
-    """What to publish where, and the key that names this publication across task retries."""
+    """What to publish where, and the key that names this publication across task retries.
+
+    ``columns`` (name -> SODA type) are the declared columns: only they are sent, after the
+    portal's schema was checked against them. ``mode`` "upsert" sends new and changed rows
+    (``full`` resends every row); "replace" swaps the dataset's rows through a DSMAPI revision.
+    ``row_id`` may be empty only for a replace (a dataset without a row identifier).
+    """
 
     key: str
     portal: str
     dataset_id: str
     source_label: str
-    row_id: str
+    row_id: str | None
     chunk_size: int
     simulate: bool = False
     sync_deletes: bool = False
+    name: str | None = None
+    columns: dict[str, str] | None = None
+    mode: str = "upsert"
+    full: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if not self.row_id and self.mode != "replace":
+            raise ValueError("an upsert publication needs a row identifier (or use mode='replace')")
+        if self.columns is not None and self.row_id and self.row_id not in self.columns:
+            raise ValueError(f"row identifier {self.row_id!r} is not a declared column")
 
 
 @dataclass
@@ -58,21 +79,23 @@ def open_run(conn: psycopg.Connection, pub: Publication) -> RunState:
         "and status <> 'succeeded' for update", (pub.key,)).fetchone()
     if row is None:
         run_id = conn.execute(
-            "insert into publish.run (publication_key, portal, dataset_id, source, row_id, "
-            "chunk_size, simulate, sync_deletes, status) values (%s, %s, %s, %s, %s, %s, %s, %s, "
-            "'running') returning run_id",
-            (pub.key, pub.portal, pub.dataset_id, pub.source_label, pub.row_id, pub.chunk_size,
-             pub.simulate, pub.sync_deletes)).fetchone()[0]
+            "insert into publish.run (publication_key, publication, portal, dataset_id, source, "
+            "row_id, chunk_size, simulate, sync_deletes, mode, full_resend, status) values "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'running') returning run_id",
+            (pub.key, pub.name, pub.portal, pub.dataset_id, pub.source_label, pub.row_id or None,
+             pub.chunk_size, pub.simulate, pub.sync_deletes, pub.mode, pub.full)).fetchone()[0]
     else:
         run_id = row[0]
-        if pub.simulate:  # a dry run starts over: rewriting files is cheap and nothing was sent
+        if pub.simulate or pub.mode == "replace":
+            # Starts over: a dry run rewrites cheap files and sent nothing; a replace is atomic on
+            # the portal, so a revision that was not applied left nothing to resume.
             conn.execute("delete from publish.chunk where run_id = %s", (run_id,))
             conn.execute("update publish.run set rows_sent = 0, chunks_sent = 0, deletes_sent = 0, "
                          "last_row_value = null where run_id = %s", (run_id,))
         conn.execute(
             "update publish.run set attempts = attempts + 1, status = 'running', error = null, "
-            "chunk_size = %s, updated_at = now(), finished_at = null where run_id = %s",
-            (pub.chunk_size, run_id))
+            "chunk_size = %s, mode = %s, full_resend = %s, updated_at = now(), finished_at = null "
+            "where run_id = %s", (pub.chunk_size, pub.mode, pub.full, run_id))
     return state(conn, run_id)
 
 
@@ -83,9 +106,71 @@ def state(conn: psycopg.Connection, run_id: int) -> RunState:
     return RunState(*row)
 
 
-def set_total(conn: psycopg.Connection, run_id: int, rows_total: int, output_path: str | None) -> None:
-    conn.execute("update publish.run set rows_total = %s, output_path = coalesce(%s, output_path), "
-                 "updated_at = now() where run_id = %s", (rows_total, output_path, run_id))
+def set_source(conn: psycopg.Connection, run_id: int, source_rows: int,
+               output_path: str | None) -> None:
+    conn.execute("update publish.run set source_rows = %s, "
+                 "output_path = coalesce(%s, output_path), updated_at = now() where run_id = %s",
+                 (source_rows, output_path, run_id))
+
+
+def set_sent(conn: psycopg.Connection, run_id: int, rows_total: int, rows_unchanged: int) -> None:
+    """What this run had to send (all attempts together) and how many rows it could skip."""
+    conn.execute("update publish.run set rows_total = %s, rows_unchanged = %s, updated_at = now() "
+                 "where run_id = %s", (rows_total, rows_unchanged, run_id))
+
+
+def set_revision(conn: psycopg.Connection, run_id: int, revision: str, rows: int,
+                 chunks: int) -> None:
+    """A replace's revision and what it uploaded (recorded once the revision is applied)."""
+    conn.execute("update publish.run set revision = %s, rows_sent = %s, chunks_sent = %s, "
+                 "updated_at = now() where run_id = %s", (revision, rows, chunks, run_id))
+
+
+def previous_row_id(conn: psycopg.Connection, pub: Publication) -> str | None:
+    """The row identifier of the last publication that reached this dataset, if any."""
+    row = conn.execute(
+        "select coalesce(row_id, '') from publish.run where portal = %s and dataset_id = %s "
+        "and status = 'succeeded' and not simulate order by run_id desc limit 1",
+        (pub.portal, pub.dataset_id)).fetchone()
+    return row[0] if row else None
+
+
+def has_published_rows(conn: psycopg.Connection, pub: Publication) -> bool:
+    return conn.execute("select exists (select 1 from publish.published_row where portal = %s "
+                        "and dataset_id = %s)", (pub.portal, pub.dataset_id)).fetchone()[0]
+
+
+def published_rows(conn: psycopg.Connection, pub: Publication) -> int:
+    """How many rows the dataset holds according to our publications."""
+    return conn.execute("select count(*) from publish.published_row where portal = %s "
+                        "and dataset_id = %s", (pub.portal, pub.dataset_id)).fetchone()[0]
+
+
+def replace_published(conn: psycopg.Connection, pub: Publication, run_id: int,
+                      rows: sql.Composable | None) -> None:
+    """After an applied replace: the dataset holds exactly the source's rows. ``rows`` selects
+    (row_value, fingerprint) of each (none for a dataset without a row identifier).
+    Call inside a transaction; the rows are copied inside the database."""
+    conn.execute("delete from publish.published_row where portal = %s and dataset_id = %s",
+                 (pub.portal, pub.dataset_id))
+    if rows is not None:
+        conn.execute(sql.SQL(
+            "insert into publish.published_row (portal, dataset_id, row_value, fingerprint, "
+            "run_id) select %s, %s, _ids.*, %s from ({}) as _ids").format(rows),
+            (pub.portal, pub.dataset_id, run_id))
+
+
+def distrust_run(conn: psycopg.Connection, pub: Publication, run_id: int) -> None:
+    """Forget that this run's rows arrived: their fingerprints go, and a retry starts from the
+    first row, so it resends them instead of trusting the ledger. Call inside a transaction."""
+    conn.execute("update publish.published_row set fingerprint = null where portal = %s "
+                 "and dataset_id = %s and run_id = %s", (pub.portal, pub.dataset_id, run_id))
+    conn.execute("update publish.run set last_row_value = null where run_id = %s", (run_id,))
+
+
+def record_verification(conn: psycopg.Connection, run_id: int, portal_rows: int) -> None:
+    conn.execute("update publish.run set portal_rows = %s, verified_at = now(), updated_at = now() "
+                 "where run_id = %s", (portal_rows, run_id))
 
 
 @dataclass(frozen=True)
@@ -96,6 +181,7 @@ class Chunk:
     result: UpsertResult
     response: dict[str, Any]
     seconds: float
+    fingerprints: Sequence[str] = ()  # of each upserted row, in order (see source.changed_rows)
 
 
 def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk: Chunk) -> None:
@@ -123,9 +209,11 @@ def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk:
         return  # a dry run changes nothing on the portal, so nothing counts as published
     values = [soda.json_text(v) for v in chunk.row_values]
     if upsert:
+        fingerprints = chunk.fingerprints or [None] * len(values)
         warehouse.load(conn, "publish.published_row",
-                       ["portal", "dataset_id", "row_value", "run_id"],
-                       ((pub.portal, pub.dataset_id, v, run_id) for v in values),
+                       ["portal", "dataset_id", "row_value", "fingerprint", "run_id"],
+                       ((pub.portal, pub.dataset_id, v, f, run_id)
+                        for v, f in zip(values, fingerprints, strict=True)),
                        mode="upsert", key=["portal", "dataset_id", "row_value"])
     else:
         conn.execute(
@@ -133,28 +221,26 @@ def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk:
             "and row_value = any(%s::jsonb[])", (pub.portal, pub.dataset_id, values))
 
 
-def _stale(what: str, seen_table: str | None) -> sql.Composed:
-    statement = sql.SQL(
+def _stale(what: str, source_ids: sql.Composable) -> sql.Composed:
+    # Compared inside the database (an anti join), so memory stays flat however large both are.
+    return sql.SQL(
         "select {what} from publish.published_row p where p.portal = %s and p.dataset_id = %s "
-        "and p.run_id <> %s").format(what=sql.SQL(what))
-    if seen_table:  # a dry run: ids it saw are in a temp table, not marked with its run_id
-        statement += sql.SQL(" and not exists (select 1 from {} s where s.row_value = p.row_value)"
-                             ).format(warehouse.ident(seen_table))
-    return statement
+        "and not exists (select 1 from ({ids}) s where s.row_value = p.row_value)").format(
+            what=sql.SQL(what), ids=source_ids)
 
 
-def stale_row_values(conn: psycopg.Connection, pub: Publication, run_id: int, chunk_size: int,
-                     seen_table: str | None = None) -> Iterator[list[Any]]:
-    """Identifiers published before to this dataset that this run did not send: now gone."""
-    statement = _stale("p.row_value", seen_table) + sql.SQL(" order by p.row_value")
-    yield from stream_values(conn, statement, [pub.portal, pub.dataset_id, run_id], chunk_size,
+def stale_row_values(conn: psycopg.Connection, pub: Publication, source_ids: sql.Composable,
+                     chunk_size: int) -> Iterator[list[Any]]:
+    """Identifiers published to this dataset before and gone from the source (``source_ids``
+    selects the source's identifiers as ``row_value``)."""
+    statement = _stale("p.row_value", source_ids) + sql.SQL(" order by p.row_value")
+    yield from stream_values(conn, statement, [pub.portal, pub.dataset_id], chunk_size,
                              name="socrata_stale")
 
 
-def count_stale(conn: psycopg.Connection, pub: Publication, run_id: int,
-                seen_table: str | None = None) -> int:
-    return conn.execute(_stale("count(*)", seen_table),
-                        (pub.portal, pub.dataset_id, run_id)).fetchone()[0]
+def count_stale(conn: psycopg.Connection, pub: Publication, source_ids: sql.Composable) -> int:
+    return conn.execute(_stale("count(*)", source_ids),
+                        (pub.portal, pub.dataset_id)).fetchone()[0]
 
 
 def finish(conn: psycopg.Connection, run_id: int, status: str, error: str | None = None) -> None:

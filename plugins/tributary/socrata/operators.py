@@ -45,9 +45,10 @@ class SocrataUpsertOperator(BaseOperator):
 
     Rows are streamed from the warehouse with a server-side cursor in row-identifier order,
     encoded as SODA JSON (ISO 8601 dates, numbers as numbers, NULL as null) and POSTed to
-    ``/resource/<dataset_id>.json`` in chunks of ``chunk_size`` rows. Each acknowledged chunk is
-    recorded in ``publish.chunk`` (the publication in ``publish.run``), so a retried task resumes
-    after the last acknowledged chunk. 429 and 5xx answers are retried with exponential backoff
+    ``/resource/<dataset_id>.json`` in chunks of ``chunk_size`` rows; rows unchanged since the
+    last publication to the dataset are skipped (``full`` resends them). Each acknowledged chunk
+    is recorded in ``publish.chunk`` (the publication in ``publish.run``), so a retried task
+    resumes after the last acknowledged chunk. Afterwards the portal's row count is checked. 429 and 5xx answers are retried with exponential backoff
     honouring ``Retry-After``; other 4xx answers and responses reporting row errors fail the task
     with the portal's message.
 
@@ -62,6 +63,8 @@ class SocrataUpsertOperator(BaseOperator):
     :param chunk_size: rows per upsert request (default 10,000). (templated)
     :param sync_deletes: also delete from the dataset the rows published before (by this platform)
         whose identifiers are gone from the source. (templated)
+    :param full: resend every row; by default only rows new or changed since the last
+        publication to the dataset are sent (by each row's recorded fingerprint). (templated)
     :param simulate: write each chunk as a CSV file instead of sending it (a dry run). Also on when
         the connection's extra says ``"simulate": true``. (templated)
     :param simulate_path: local folder for the CSV files; by default they go to the lake under
@@ -75,7 +78,7 @@ class SocrataUpsertOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("dataset_id", "row_id", "table", "sql", "chunk_size",
-                                      "sync_deletes", "simulate", "simulate_path")
+                                      "sync_deletes", "full", "simulate", "simulate_path")
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql"}
     ui_color = "#e8f1fb"
@@ -89,6 +92,7 @@ class SocrataUpsertOperator(BaseOperator):
         sql: str | None = None,
         chunk_size: int | str = 10_000,
         sync_deletes: bool | str = False,
+        full: bool | str = False,
         simulate: bool | str = False,
         simulate_path: str | None = None,
         socrata_conn_id: str = "socrata_default",
@@ -106,6 +110,7 @@ class SocrataUpsertOperator(BaseOperator):
         self.sql = sql
         self.chunk_size = chunk_size
         self.sync_deletes = sync_deletes
+        self.full = full
         self.simulate = simulate
         self.simulate_path = simulate_path
         self.socrata_conn_id = socrata_conn_id
@@ -134,7 +139,8 @@ class SocrataUpsertOperator(BaseOperator):
         pub = Publication(
             key=key, portal=portal, dataset_id=self.dataset_id,
             source_label=self.table or (self.sql or "").strip(), row_id=self.row_id,
-            chunk_size=chunk_size, simulate=simulate, sync_deletes=_flag(self.sync_deletes))
+            chunk_size=chunk_size, simulate=simulate, sync_deletes=_flag(self.sync_deletes),
+            full=_flag(self.full))
         fallback = simulate_fallback(self.dataset_id, key, self.simulate_path) if simulate else None
         summary = publish(pub, Source(table=self.table or None, query=self.sql or None),
                           portal=None if simulate else hook, fallback=fallback,

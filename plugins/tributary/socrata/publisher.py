@@ -1,9 +1,20 @@
-"""Publishing one warehouse source to one Socrata dataset, chunk by chunk, resumably.
+"""Publishing one warehouse source to one Socrata dataset: checked, minimal, resumable, verified.
 
-This is the operator's work without Airflow around it: stream rows in row-identifier order, encode
-them as SODA JSON, upsert each chunk (or write it as CSV when simulating), record each acknowledged
-chunk, then with ``sync_deletes`` send ``:deleted`` rows for identifiers published before and now
-gone. A publication with the same key that did not finish resumes after its last acknowledged chunk.
+This is the operator's work without Airflow around it:
+
+- **preflight**: with declared ``columns``, the portal's dataset must have exactly those columns,
+  of types that hold the source's values (`schema.preflight`), before anything is sent;
+- **upsert** (diff publishing): the rows whose fingerprint differs from the one recorded for
+  their identifier (new or changed rows; all of them with ``full``) are streamed in
+  row-identifier order, encoded as SODA JSON and upserted chunk by chunk (or written as CSV when
+  simulating); each acknowledged chunk is recorded with its rows' fingerprints; with
+  ``sync_deletes`` identifiers published before and gone from the source are then deleted.
+  The comparison runs in the database, so memory stays flat. A publication with the same key
+  that did not finish resumes after its last acknowledged chunk;
+- **replace**: the rows go up in one DSMAPI revision that is applied at the end (`revision`), for
+  datasets without a row identifier and when the row identifier changes;
+- **proof**: afterwards the portal's row count must match what the dataset should hold; a
+  mismatch fails the publication with both numbers (on ``publish.run`` too).
 """
 
 from __future__ import annotations
@@ -11,34 +22,62 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
+import requests
+
 from tributary import warehouse
-from tributary.socrata import ledger, soda
+from tributary.socrata import ledger, revision, schema, soda
 from tributary.socrata.csv_fallback import CsvFallback
 from tributary.socrata.ledger import Chunk, Publication
-from tributary.socrata.responses import UpsertResult
-from tributary.socrata.source import Source, check_row_id, count_rows, stream_chunks
+from tributary.socrata.responses import SocrataError, UpsertResult
+from tributary.socrata.source import (
+    Source,
+    SourceError,
+    changed_rows,
+    check_unique,
+    count_rows,
+    published_columns,
+    published_ids,
+    source_ids,
+    stream_rows,
+)
 
 log = logging.getLogger(__name__)
 
-SEEN_TABLE = "pg_temp._socrata_seen"
+#: The portal may count a moment behind its last answer: ask this often, this far apart.
+VERIFY_ATTEMPTS = 3
+VERIFY_WAIT = 0.5
+
+
+class PublishError(SocrataError):
+    """The portal does not hold what was published (its row count differs)."""
 
 
 class Portal(Protocol):
     def upsert(self, dataset_id: str, body: bytes) -> UpsertResult: ...
 
+    def view(self, dataset_id: str) -> dict[str, Any]: ...
+
+    def count_rows(self, dataset_id: str) -> int: ...
+
+    def request(self, method: str, path_or_url: str, **kwargs: Any) -> requests.Response: ...
+
 
 class Progress:
-    """Logs "published 30,000 / 120,000 rows, 3 / 12 chunks" as chunks are acknowledged."""
+    """Logs "published 30,000 / 120,000 rows, 3 / 12 chunks" as chunks are acknowledged (without
+    totals when they are not known in advance: a diff learns them as it goes)."""
 
-    def __init__(self, total_rows: int, total_chunks: int, verb: str,
+    def __init__(self, total_rows: int | None, total_chunks: int | None, verb: str,
                  emit: Callable[[str], None]) -> None:
         self.total_rows, self.total_chunks, self.verb, self.emit = total_rows, total_chunks, verb, emit
 
     def __call__(self, rows: int, chunks: int) -> None:
+        if self.total_rows is None:
+            self.emit(f"{self.verb} {rows:,} rows, {chunks:,} chunks")
+            return
         self.emit(f"{self.verb} {rows:,} / {self.total_rows:,} rows, "
                   f"{chunks:,} / {self.total_chunks:,} chunks")
 
@@ -84,7 +123,7 @@ def publish(pub: Publication, source: Source, *, portal: Portal | None,
             emit: Callable[[str], None] = log.info) -> dict[str, Any]:
     """Publish ``source`` as ``pub`` says; returns the ``publish.run`` row as a dict.
 
-    ``portal`` receives the upserts (a `SocrataHook`); when ``pub.simulate`` is set, ``fallback``
+    ``portal`` receives the requests (a `SocrataHook`); when ``pub.simulate`` is set, ``fallback``
     gets the chunks as CSV files instead and ``portal`` is not used.
     """
     if pub.simulate and fallback is None:
@@ -99,9 +138,22 @@ def publish(pub: Publication, source: Source, *, portal: Portal | None,
                  f"chunk(s), {run.rows_sent:,} rows already acknowledged")
         try:
             with warehouse.connect(warehouse_url) as reader:
-                number = _upserts(pub, source, run, book, reader, portal, fallback, emit)
-                if pub.sync_deletes:
-                    _deletes(pub, run, book, reader, portal, fallback, number, emit)
+                columns = _columns(pub, source, reader)
+                portal_row_id = _preflight(pub, source, columns, portal, emit)
+                source_rows = count_rows(reader, source, None)
+                with book.transaction():
+                    ledger.set_source(book, run.run_id, source_rows,
+                                      fallback.location if fallback else None)
+                mode = _mode(pub, book, portal_row_id, emit)
+                if mode == "replace":
+                    _replace(pub, source, columns, run, book, reader, portal, fallback, emit)
+                else:
+                    _upserts(pub, source, columns, run, book, reader, portal, fallback, emit,
+                             source_rows)
+                    if pub.sync_deletes:
+                        _deletes(pub, source, columns, run, book, reader, portal, fallback, emit)
+            if not pub.simulate:
+                _verify(pub, run.run_id, mode, source_rows, book, portal, emit)
             with book.transaction():
                 ledger.finish(book, run.run_id, "succeeded")
         except BaseException as exc:
@@ -109,6 +161,40 @@ def publish(pub: Publication, source: Source, *, portal: Portal | None,
                 ledger.finish(book, run.run_id, "failed", f"{type(exc).__name__}: {exc}"[:4000])
             raise
         return ledger.run_summary(book, run.run_id)
+
+
+def _columns(pub: Publication, source: Source, reader) -> list[tuple[str, int]]:
+    """The published columns (declared, or all of the source's) with their type oids."""
+    columns = published_columns(reader, source, list(pub.columns) if pub.columns else None)
+    if pub.row_id and pub.row_id not in dict(columns):
+        raise SourceError(f"row identifier {pub.row_id!r} is not a column of {source.label} "
+                          f"(columns: {', '.join(n for n, _ in columns)})")
+    return columns
+
+
+def _preflight(pub: Publication, source: Source, columns: Sequence[tuple[str, int]],
+               portal: Portal | None, emit: Callable[[str], None]) -> str | None:
+    """Check the portal's schema against the declared columns; the portal's row identifier."""
+    if not pub.columns or pub.simulate:
+        return None
+    view = portal.view(pub.dataset_id)
+    schema.preflight(pub.dataset_id, pub.name or source.label, pub.columns, view, columns)
+    emit(f"preflight: dataset {pub.dataset_id} has the {len(pub.columns)} declared columns")
+    return schema.portal_row_id(view) or ""
+
+
+def _mode(pub: Publication, book, portal_row_id: str | None,
+          emit: Callable[[str], None]) -> str:
+    """Replace instead of upsert when the row identifier changed (on the portal, or since the
+    last publication to this dataset): old and new identifiers would not match row for row."""
+    if pub.mode == "replace" or pub.simulate:
+        return pub.mode
+    before = portal_row_id if portal_row_id is not None else ledger.previous_row_id(book, pub)
+    if before is not None and before != pub.row_id:
+        emit(f"the row identifier changes from {before or '(none)'!r} to {pub.row_id!r}: "
+             "replacing the dataset's rows in one revision instead of upserting")
+        return "replace"
+    return "upsert"
 
 
 def _send(pub: Publication, portal: Portal | None, fallback: CsvFallback | None, number: int,
@@ -120,63 +206,77 @@ def _send(pub: Publication, portal: Portal | None, fallback: CsvFallback | None,
     return result, result.as_dict()
 
 
-def _upserts(pub: Publication, source: Source, run: ledger.RunState, book, reader,
-             portal: Portal | None, fallback: CsvFallback | None,
-             emit: Callable[[str], None]) -> int:
-    """Send the source's rows after the last acknowledged one; returns the last chunk number."""
+def _encoded(names: Sequence[str], chunks: Iterator[list[tuple]]
+             ) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+    """SODA objects of each chunk, and the rows' fingerprints (the last column of each row)."""
+    width = len(names)
+    for rows in chunks:
+        yield soda.encode_rows(names, [row[:width] for row in rows]), [row[width] for row in rows]
+
+
+def _upserts(pub: Publication, source: Source, columns: Sequence[tuple[str, int]],
+             run: ledger.RunState, book, reader, portal: Portal | None,
+             fallback: CsvFallback | None, emit: Callable[[str], None], source_rows: int) -> None:
+    """Send the new and changed rows (all with ``full``) after the last acknowledged one."""
     after = run.last_row_value
-    check_row_id(reader, source, pub.row_id)
-    remaining = count_rows(reader, source, pub.row_id, after)
-    total = run.rows_sent + remaining
-    with book.transaction():
-        ledger.set_total(book, run.run_id, total, fallback.location if fallback else None)
-    chunks_total = run.chunks_sent + math.ceil(remaining / pub.chunk_size)
-    progress = Progress(total, chunks_total, "simulated" if pub.simulate else "published", emit)
-    emit(f"{pub.source_label} -> {pub.portal}/resource/{pub.dataset_id}.json: {remaining:,} rows "
-         f"to send in chunks of {pub.chunk_size:,} by {pub.row_id!r}")
-    # A dry run marks nothing as published, so the ids it saw are kept aside for sync_deletes.
-    seen = pub.simulate and pub.sync_deletes
-    if seen:
-        reader.execute(f"create temp table if not exists {SEEN_TABLE.split('.')[1]} "
-                       "(row_value jsonb primary key)")
-        reader.execute(f"truncate {SEEN_TABLE}")
-    columns, chunks = stream_chunks(reader, source, pub.row_id, pub.chunk_size, after)
+    diff = not pub.full and ledger.has_published_rows(reader, pub)
+    verb = "simulated" if pub.simulate else "published"
+    if diff:
+        # Only changed rows are streamed, so the stream alone cannot see every repeated id.
+        check_unique(reader, source, pub.row_id)
+        progress = Progress(None, None, verb, emit)
+        emit(f"{pub.source_label} -> {pub.dataset_id}: {source_rows:,} rows in the source; "
+             f"sending those new or changed since the last publication, in chunks of "
+             f"{pub.chunk_size:,} by {pub.row_id!r}")
+    else:
+        remaining = count_rows(reader, source, pub.row_id, after)
+        progress = Progress(run.rows_sent + remaining,
+                            run.chunks_sent + math.ceil(remaining / pub.chunk_size), verb, emit)
+        emit(f"{pub.source_label} -> {pub.portal}/resource/{pub.dataset_id}.json: {remaining:,} "
+             f"rows to send in chunks of {pub.chunk_size:,} by {pub.row_id!r}"
+             + (" (full: every row)" if pub.full else ""))
+    statement, params = changed_rows(source, columns, pub.row_id, after=after,
+                                     against=(pub.portal, pub.dataset_id) if diff else None)
+    names = [n for n, _ in columns]
+    _, chunks = stream_rows(reader, statement, params, pub.row_id, pub.chunk_size)
     number, rows_sent = run.chunks_sent, run.rows_sent
     recorder = ChunkRecorder(book, pub, run.run_id)
     try:
-        for rows in chunks:
+        for objects, fingerprints in _encoded(names, chunks):
             number += 1
             started = time.monotonic()
-            objects = soda.encode_rows(columns, rows)
             result, response = _send(pub, portal, fallback, number, objects, deleted=False)
             ids = [obj[pub.row_id] for obj in objects]
-            if seen:
-                warehouse.copy_rows(reader, SEEN_TABLE, ["row_value"],
-                                    ([soda.json_text(v)] for v in ids))
             recorder.submit(Chunk(number, "upsert", ids, result, response,
-                                  time.monotonic() - started))
-            rows_sent += len(rows)
+                                  time.monotonic() - started, fingerprints))
+            rows_sent += len(objects)
             progress(rows_sent, number)
         recorder.close()
     except BaseException:
         recorder.close(quiet=True)
         raise
     reader.commit()  # ends the cursor's transaction
-    return number
+    unchanged = max(0, source_rows - rows_sent) if diff else 0
+    with book.transaction():
+        ledger.set_sent(book, run.run_id, rows_sent, unchanged)
+    if diff:
+        emit(f"{rows_sent - run.rows_sent:,} new or changed row(s) sent, {unchanged:,} unchanged")
 
 
-def _deletes(pub: Publication, run: ledger.RunState, book, reader, portal: Portal | None,
-             fallback: CsvFallback | None, number: int, emit: Callable[[str], None]) -> None:
-    seen = SEEN_TABLE if pub.simulate else None
-    stale = ledger.count_stale(reader, pub, run.run_id, seen)
+def _deletes(pub: Publication, source: Source, columns: Sequence[tuple[str, int]],
+             run: ledger.RunState, book, reader, portal: Portal | None,
+             fallback: CsvFallback | None, emit: Callable[[str], None]) -> None:
+    ids = source_ids(source, columns, pub.row_id)
+    stale = ledger.count_stale(reader, pub, ids)
     emit(f"sync_deletes: {stale:,} row(s) published before are gone from the source")
     if not stale:
+        reader.commit()
         return
     progress = Progress(stale, math.ceil(stale / pub.chunk_size),
                         "simulated deleting" if pub.simulate else "deleted", emit)
+    number = ledger.state(book, run.run_id).chunks_sent
     done = 0
-    for chunks, values in enumerate(
-            ledger.stale_row_values(reader, pub, run.run_id, pub.chunk_size, seen), 1):
+    for chunks, values in enumerate(ledger.stale_row_values(reader, pub, ids, pub.chunk_size), 1):
         number += 1
         started = time.monotonic()
         objects = [soda.deleted_row(pub.row_id, v) for v in values]
@@ -188,3 +288,58 @@ def _deletes(pub: Publication, run: ledger.RunState, book, reader, portal: Porta
         done += len(values)
         progress(done, chunks)
     reader.commit()
+
+
+def _replace(pub: Publication, source: Source, columns: Sequence[tuple[str, int]],
+             run: ledger.RunState, book, reader, portal: Portal | None,
+             fallback: CsvFallback | None, emit: Callable[[str], None]) -> None:
+    """Every row in one revision (or, simulating, in CSV files); the ledger follows the portal."""
+    names = [n for n, _ in columns]
+    row_id = pub.row_id or None
+    statement, params = changed_rows(source, columns, row_id)
+    _, chunks = stream_rows(reader, statement, params, row_id, pub.chunk_size)
+    objects = (encoded for encoded, _ in _encoded(names, chunks))
+    if pub.simulate:
+        rows = number = 0
+        for number, chunk in enumerate(objects, 1):
+            fallback.write(number, chunk)
+            rows += len(chunk)
+        reader.commit()
+        with book.transaction():
+            ledger.set_revision(book, run.run_id, "(simulated)", rows, number)
+            ledger.set_sent(book, run.run_id, rows, 0)
+        emit(f"simulated a replace: {rows:,} rows in {number} CSV file(s)")
+        return
+    done = revision.replace(portal, pub.dataset_id, names, objects, row_id=row_id, emit=emit)
+    reader.commit()
+    with book.transaction():
+        ledger.set_revision(book, run.run_id, done.revision, done.rows, done.chunks)
+        ledger.set_sent(book, run.run_id, done.rows, 0)
+        ledger.replace_published(book, pub, run.run_id,
+                                 published_ids(source, columns, row_id) if row_id else None)
+    emit(f"replaced dataset {pub.dataset_id}: {done.rows:,} rows in revision {done.revision}")
+
+
+def _verify(pub: Publication, run_id: int, mode: str, source_rows: int, book,
+            portal: Portal, emit: Callable[[str], None]) -> None:
+    """Proof it landed: the portal's row count against what the dataset should hold.
+
+    After a replace that is the source's row count; after upserts, the rows our publications put
+    there (the source's rows, plus any gone from it when ``sync_deletes`` is off).
+    """
+    expected = source_rows if mode == "replace" else ledger.published_rows(book, pub)
+    for attempt in range(1, VERIFY_ATTEMPTS + 1):
+        portal_rows = portal.count_rows(pub.dataset_id)
+        if portal_rows == expected or attempt == VERIFY_ATTEMPTS:
+            break
+        time.sleep(VERIFY_WAIT * attempt)
+    with book.transaction():
+        ledger.record_verification(book, run_id, portal_rows)
+        if portal_rows != expected:
+            # What this run sent is not proven: a retry resends it rather than trusting the ledger.
+            ledger.distrust_run(book, pub, run_id)
+    if portal_rows != expected:
+        extra = "" if expected == source_rows else f", our publications put {expected:,} there"
+        raise PublishError(f"dataset {pub.dataset_id} holds {portal_rows:,} rows on the portal, "
+                           f"the source has {source_rows:,}{extra}: rows did not land")
+    emit(f"verified: the portal holds {portal_rows:,} rows, as expected")

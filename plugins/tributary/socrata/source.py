@@ -15,11 +15,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from tributary.errors import BadInput
 from tributary.warehouse import ident
 
 
-class SourceError(ValueError):
-    """The source cannot be published as asked (missing row identifier, duplicates, ...)."""
+class SourceError(BadInput):
+    """The source cannot be published as asked (missing row identifier, duplicates, ...);
+    retrying cannot help, so the task fails at once."""
 
 
 @dataclass(frozen=True)
@@ -64,18 +66,10 @@ def _column(name: str, type_oid: int) -> sql.Composable:
     return sql.SQL("{} as {}").format(expr, sql.Identifier(name))
 
 
-def _select(source: Source, row_id: str, after: Any, what: sql.Composable,
-            order: bool) -> tuple[sql.Composed, list[Any]]:
-    where, params = sql.SQL(""), []
-    if after is not None:
-        where = sql.SQL(" where _src.{} > %s").format(sql.Identifier(row_id))
-        params = [after]
-    statement = sql.SQL("select {what} from {rel} as _src{where}").format(
-        what=what, rel=source.relation(), where=where)
-    if order:
-        # The source column, not a formatted output column of the same name.
-        statement += sql.SQL(" order by _src.{}").format(sql.Identifier(row_id))
-    return statement, params
+def _where_after(row_id: str | None, after: Any) -> tuple[sql.Composable, list[Any]]:
+    if after is None or not row_id:
+        return sql.SQL(""), []
+    return sql.SQL(" where _src.{} > %s").format(sql.Identifier(row_id)), [after]
 
 
 def describe(conn: psycopg.Connection, source: Source) -> list[tuple[str, int]]:
@@ -93,30 +87,126 @@ def check_row_id(conn: psycopg.Connection, source: Source, row_id: str) -> list[
     return columns
 
 
-def count_rows(conn: psycopg.Connection, source: Source, row_id: str, after: Any = None) -> int:
-    """Rows left to publish (all of them, or those after identifier ``after``)."""
-    statement, params = _select(source, row_id, after, sql.SQL("count(*)"), order=False)
+def published_columns(conn: psycopg.Connection, source: Source,
+                      declared: Sequence[str] | None) -> list[tuple[str, int]]:
+    """The columns a publication sends, as (name, type oid): the declared ones in their declared
+    order, or every column of the source when none are declared."""
+    found = describe(conn, source)
+    if not declared:
+        return found
+    types = dict(found)
+    missing = [name for name in declared if name not in types]
+    if missing:
+        raise SourceError(f"{source.label} has no column {', '.join(map(repr, missing))} "
+                          f"(columns: {', '.join(types)})")
+    return [(name, types[name]) for name in declared]
+
+
+def count_rows(conn: psycopg.Connection, source: Source, row_id: str | None,
+               after: Any = None) -> int:
+    """Rows of the source (all of them, or those after identifier ``after``)."""
+    where, params = _where_after(row_id, after)
+    statement = sql.SQL("select count(*) from {} as _src{}").format(source.relation(), where)
     return conn.execute(statement, params).fetchone()[0]
 
 
-def stream_chunks(conn: psycopg.Connection, source: Source, row_id: str, chunk_size: int,
-                  after: Any = None) -> tuple[list[str], Iterator[list[tuple]]]:
-    """The column names and an iterator of row chunks, ordered by ``row_id``, after ``after``.
+#: The fingerprint column added after the published columns of every streamed row.
+FINGERPRINT = "_tributary_fingerprint"
+
+
+def _as_published(source: Source, columns: Sequence[tuple[str, int]], row_id: str | None,
+                  after: Any) -> tuple[sql.Composed, list[Any]]:
+    """The source's rows as they are published: the published columns, formatted."""
+    where, params = _where_after(row_id, after)
+    statement = sql.SQL("select {what} from {rel} as _src{where}").format(
+        what=sql.SQL(", ").join(_column(n, oid) for n, oid in columns),
+        rel=source.relation(), where=where)
+    return statement, params
+
+
+def _fingerprint(alias: str) -> sql.Composed:
+    # md5 of the row's JSON as Postgres writes it: deterministic for equal values, and it changes
+    # when a value, a column name or the set of published columns changes.
+    return sql.SQL("md5(to_jsonb({})::text)").format(sql.Identifier(alias))
+
+
+def row_value(alias: str, row_id: str) -> sql.Composed:
+    """An identifier as ``publish.published_row`` keeps it (SODA JSON), from a published row."""
+    return sql.SQL("to_jsonb({}.{})").format(sql.Identifier(alias), sql.Identifier(row_id))
+
+
+def changed_rows(source: Source, columns: Sequence[tuple[str, int]], row_id: str | None, *,
+                 after: Any = None,
+                 against: tuple[str, str] | None = None) -> tuple[sql.Composed, list[Any]]:
+    """SELECT of the rows to send, each followed by its fingerprint, ordered by ``row_id``.
+
+    ``against`` (portal, dataset id): only rows whose fingerprint differs from the one recorded
+    in ``publish.published_row`` (new or changed rows); the comparison runs in the database.
+    """
+    inner, params = _as_published(source, columns, row_id, after)
+    statement = sql.SQL("select _out.*, {fp} as {name} from ({inner}) as _out").format(
+        fp=_fingerprint("_out"), name=sql.Identifier(FINGERPRINT), inner=inner)
+    if against is not None:
+        statement += sql.SQL(
+            " left join publish.published_row as _p on _p.portal = %s and _p.dataset_id = %s"
+            " and _p.row_value = {value} where _p.fingerprint is distinct from {fp}").format(
+                value=row_value("_out", row_id), fp=_fingerprint("_out"))
+        params = [*params, *against]
+    if row_id:
+        statement += sql.SQL(" order by _out.{}").format(sql.Identifier(row_id))
+    return statement, params
+
+
+def published_ids(source: Source, columns: Sequence[tuple[str, int]],
+                  row_id: str) -> sql.Composed:
+    """SELECT of (row_value, fingerprint) of every source row, as the ledger keeps them."""
+    inner, _ = _as_published(source, columns, row_id, None)
+    return sql.SQL("select {value}, {fp} from ({inner}) as _out").format(
+        value=row_value("_out", row_id), fp=_fingerprint("_out"), inner=inner)
+
+
+def source_ids(source: Source, columns: Sequence[tuple[str, int]], row_id: str) -> sql.Composed:
+    """SELECT of the row_value of every source row (what ``sync_deletes`` compares with)."""
+    types = dict(columns)
+    return sql.SQL("select {value} as row_value from (select {column} from {rel} as _src) as _out"
+                   ).format(value=row_value("_out", row_id),
+                            column=_column(row_id, types[row_id]), rel=source.relation())
+
+
+def stream_rows(conn: psycopg.Connection, statement: sql.Composable, params: Sequence[Any],
+                row_id: str | None, chunk_size: int) -> tuple[list[str], Iterator[list[tuple]]]:
+    """The column names and an iterator of row chunks of a `changed_rows` statement.
 
     ``conn`` must not be in autocommit mode (a named cursor lives in a transaction). Raises
-    `SourceError` for a NULL or repeated row identifier (check the column with `check_row_id`).
+    `SourceError` for a NULL or repeated row identifier among the streamed rows.
     """
-    select_list = sql.SQL(", ").join(_column(n, oid) for n, oid in describe(conn, source))
-    statement, params = _select(source, row_id, after, select_list, order=True)
     cursor = conn.cursor(name="socrata_source")
     cursor.itersize = chunk_size
     cursor.execute(statement, params)
     columns = [c.name for c in cursor.description]
-    position = columns.index(row_id)
+    position = columns.index(row_id) if row_id else None
     return columns, _chunks(cursor, position, row_id, chunk_size)
 
 
-def _chunks(cursor: psycopg.ServerCursor, position: int, row_id: str,
+def check_unique(conn: psycopg.Connection, source: Source, row_id: str) -> None:
+    """Raise `SourceError` when the row identifier is NULL or repeats anywhere in the source.
+
+    A diff streams only changed rows, so the check on the stream cannot see a new row that
+    repeats the identifier of an unchanged one; this asks the database instead.
+    """
+    column = sql.Identifier(row_id)
+    rel = source.relation()
+    if conn.execute(sql.SQL("select exists (select 1 from {} as _src where _src.{} is null)")
+                    .format(rel, column)).fetchone()[0]:
+        raise SourceError(f"a row of {source.label} has no value in row identifier {row_id!r}")
+    repeated = conn.execute(sql.SQL("select _src.{c}::text from {rel} as _src group by _src.{c} "
+                                    "having count(*) > 1 limit 1").format(c=column, rel=rel)
+                            ).fetchone()
+    if repeated:
+        raise SourceError(f"row identifier {row_id!r} is not unique: {repeated[0]!r} repeats")
+
+
+def _chunks(cursor: psycopg.ServerCursor, position: int | None, row_id: str | None,
             chunk_size: int) -> Iterator[list[tuple]]:
     previous: Any = None
     try:
@@ -124,13 +214,16 @@ def _chunks(cursor: psycopg.ServerCursor, position: int, row_id: str,
             rows = cursor.fetchmany(chunk_size)
             if not rows:
                 return
-            for row in rows:
-                value = row[position]
-                if value is None:
-                    raise SourceError(f"a row has no value in row identifier {row_id!r}: {row!r}"[:500])
-                if value == previous:
-                    raise SourceError(f"row identifier {row_id!r} is not unique: {value!r} repeats")
-                previous = value
+            if position is not None:
+                for row in rows:
+                    value = row[position]
+                    if value is None:
+                        raise SourceError(f"a row has no value in row identifier {row_id!r}: "
+                                          f"{row!r}"[:500])
+                    if value == previous:
+                        raise SourceError(f"row identifier {row_id!r} is not unique: "
+                                          f"{value!r} repeats")
+                    previous = value
             yield rows
     finally:
         cursor.close()

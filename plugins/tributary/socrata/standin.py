@@ -50,8 +50,16 @@ class SodaStandIn:
         response.raise_for_status()
         return response.json()
 
-    def create_dataset(self, dataset_id: str, row_identifier: str) -> None:
-        self._call("POST", "/__datasets", {"id": dataset_id, "row_identifier": row_identifier})
+    def create_dataset(self, dataset_id: str, row_identifier: str | None = "id",
+                       columns: dict[str, str] | None = None) -> None:
+        """Create (or empty) a dataset; ``columns`` (field name -> SODA type) give it a schema
+        that ``/api/views/<id>.json`` serves and upserts are checked against."""
+        self._call("POST", "/__datasets", {"id": dataset_id, "row_identifier": row_identifier,
+                                           "columns": columns})
+
+    def view(self, dataset_id: str) -> dict[str, Any]:
+        """The dataset's metadata as ``/api/views/<id>.json`` serves it."""
+        return self._call("GET", f"/api/views/{dataset_id}.json")
 
     def datasets(self) -> list[dict[str, Any]]:
         return self._call("GET", "/__datasets")
@@ -73,16 +81,24 @@ class SodaStandIn:
         """The upsert requests the server received (number, status, rows, first/last id)."""
         return self._call("GET", "/__requests")
 
+    def calls(self) -> list[dict[str, Any]]:
+        """Every API request the server answered (method, path, status), upserts included."""
+        return self._call("GET", "/__calls")
+
     def clear_requests(self) -> None:
+        """Forget the upsert log and the call log."""
         self._call("DELETE", "/__requests")
 
     def add_fault(self, status: int | None = None, *, on_request: int = 1, times: int = 1,
                   retry_after: float | None = None, delay: float | None = None,
-                  body: str | None = None) -> None:
-        """Make the ``on_request``-th upsert from now (and ``times - 1`` after it) misbehave."""
-        fault: dict[str, Any] = {"on_request": on_request, "times": times}
+                  body: str | None = None, route: str = "upsert",
+                  drop_rows: int | None = None) -> None:
+        """Make the ``on_request``-th request of ``route`` from now (and ``times - 1`` after it)
+        misbehave; ``drop_rows``: an upsert silently drops its last rows yet reports them created.
+        Routes: upsert, revision, source, chunk, commit, transform, apply, job (a failing job)."""
+        fault: dict[str, Any] = {"on_request": on_request, "times": times, "route": route}
         for name, value in (("status", status), ("retry_after", retry_after), ("delay", delay),
-                            ("body", body)):
+                            ("body", body), ("drop_rows", drop_rows)):
             if value is not None:
                 fault[name] = value
         self._call("POST", "/__faults", fault)
@@ -95,14 +111,16 @@ class SodaStandIn:
 
 
 @contextmanager
-def session(datasets: dict[str, str] | None = None, *, response_shape: str = "legacy",
-            set_env: bool = True) -> Iterator[SodaStandIn]:
-    """Start the stand-in (datasets ``{id: row_identifier}``) and, with ``set_env``, point
-    ``socrata_default`` at it for the duration; credentials are generated per session."""
+def session(datasets: dict[str, str | dict[str, Any]] | None = None, *,
+            response_shape: str = "legacy", set_env: bool = True) -> Iterator[SodaStandIn]:
+    """Start the stand-in and, with ``set_env``, point ``socrata_default`` at it for the
+    duration; credentials are generated per session. ``datasets``: ``{id: row_identifier}``, or
+    ``{id: {"row_identifier": ..., "columns": {name: soda_type}}}`` for a declared schema."""
     username = "publisher@tributary.test"
     password, app_token = secrets.token_urlsafe(18), secrets.token_hex(12)
     args = [f"--response-shape={response_shape}"]
-    args += [f"--dataset={d}:{rid}" for d, rid in (datasets or {}).items()]
+    args += [f"--dataset={d}:{spec if isinstance(spec, str) else json.dumps(spec)}"
+             for d, spec in (datasets or {}).items()]
     handle = standin.start("socrata_server", *args, env={
         "SOCRATA_STANDIN_USERNAME": username, "SOCRATA_STANDIN_PASSWORD": password,
         "SOCRATA_STANDIN_APP_TOKEN": app_token})
