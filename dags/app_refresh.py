@@ -16,6 +16,7 @@ from airflow.sdk import Asset, dag
 from tributary.app_events.layout import ASSET_URI
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
+from tributary.marts import marts_built
 
 
 @dag(
@@ -28,7 +29,7 @@ from tributary.dbt_dags import dbt_models
     doc_md=__doc__,
 )
 def app_refresh():
-    dbt_models("app_models", select=["path:models/app_events"])
+    dbt_models("app_models", select=["path:models/app_events"]) >> marts_built("app_events")
 
 
 app_refresh()

@@ -34,6 +34,7 @@ from datetime import datetime
 from airflow.sdk import Asset, Param, dag, task
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
+from tributary.marts import marts_built
 from tributary.migration import load
 
 RAW_MIGRATION = Asset("tributary://raw_migration")
@@ -84,7 +85,7 @@ def migration_matrix():
 
     # Sequential loads: both files add to the shared country table.
     (check() >> load_migrant_stock() >> load_remittance() >> models_requested()
-     >> dbt_models("migration_models", select=["path:models/migration"]))
+     >> dbt_models("migration_models", select=["path:models/migration"]) >> marts_built("migration"))
 
 
 migration_matrix()

@@ -13,6 +13,7 @@ from datetime import datetime
 from airflow.sdk import Asset, dag
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
+from tributary.marts import marts_built
 from tributary.mindtrails.pipeline import RAW_ASSET_URI
 
 
@@ -27,7 +28,7 @@ from tributary.mindtrails.pipeline import RAW_ASSET_URI
     doc_md=__doc__,
 )
 def mindtrails_refresh():
-    dbt_models("mindtrails_models", select=["path:models/mindtrails"])
+    dbt_models("mindtrails_models", select=["path:models/mindtrails"]) >> marts_built("mindtrails")
 
 
 mindtrails_refresh()

@@ -20,6 +20,7 @@ from datetime import datetime
 from airflow.sdk import dag
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
+from tributary.marts import marts_built
 from tributary.polio.assets import RAW_POLIO
 
 
@@ -34,7 +35,7 @@ from tributary.polio.assets import RAW_POLIO
     doc_md=__doc__,
 )
 def polio_refresh():
-    dbt_models("polio_models", select=["path:models/polio"])
+    dbt_models("polio_models", select=["path:models/polio"]) >> marts_built("polio")
 
 
 polio_refresh()

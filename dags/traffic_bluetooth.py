@@ -9,7 +9,8 @@ Bluetooth (AWAM) reader files through the traffic data lake, one day per run (ba
    counted), malformed lines → `raw_traffic.reject`; reads per reader → `perfmet.obs`;
 3. **ready**: readers joined to the unit data (`device_id`), unmatched rows dropped and counted;
 4. **publish**: record ids hashed, day of week added, device addresses replaced by a per-day
-   counter, upserted to the portal (`qnpj-zrb9`, `x44q-icha`, `v7zg-5jg9`) in 10,000-row chunks.
+   counter, staged for the publications `traffic_bt_iaf`, `traffic_bt_itmf`, `traffic_bt_tmsr`
+   (sent to the portal by `socrata_publish_<name>` after `traffic_refresh`).
 
 Each stage handles the run's day only, skips what its target already has, and fails after the
 other items when one item fails (a re-run redoes only what is missing). `perfmet.job` gets a

@@ -12,8 +12,9 @@ GRIDSMART camera counts through the traffic data lake, one day per run (backfill
 3. **ready**: zones, site and unit data merged (`<camera>_counts`) and aggregated to 15 minutes
    per (bin, approach, turn, heavy vehicle = length ≥ 17 ft): volume, speed and
    seconds-in-zone average and standard deviation (`<camera>_agg15`);
-4. **publish**: turns S/L/R/U as THRU / LEFT TURN / RIGHT TURN / U-TURN, upserted to the portal
-   (`sh59-i6y9`).
+4. **publish**: turns S/L/R/U as THRU / LEFT TURN / RIGHT TURN / U-TURN,
+   staged for the publication `traffic_gridsmart` (sent by `socrata_publish_traffic_gridsmart`
+   after `traffic_refresh`).
 
 Each stage handles the run's day only, skips what its target already has, and fails after the
 other items when one item fails (a re-run redoes only what is missing). `perfmet.job` gets a

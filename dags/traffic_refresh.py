@@ -13,6 +13,7 @@ from datetime import datetime
 from airflow.sdk import Asset, dag
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
+from tributary.marts import marts_built
 from tributary.traffic.dag_factory import PERFMET_ASSET_URI
 
 
@@ -26,7 +27,7 @@ from tributary.traffic.dag_factory import PERFMET_ASSET_URI
     doc_md=__doc__,
 )
 def traffic_refresh():
-    dbt_models("traffic_models", select=["path:models/traffic"])
+    dbt_models("traffic_models", select=["path:models/traffic"]) >> marts_built("traffic")
 
 
 traffic_refresh()

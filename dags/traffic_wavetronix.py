@@ -9,7 +9,8 @@ Wavetronix radar detector counts through the traffic data lake, one day per run 
    per intersection → `perfmet.obs`;
 3. **ready**: `intID` joined to the unit data, unmatched rows dropped and counted;
 4. **publish**: direction (detector name before `_`), day of week (Sunday = 0), 15-minute
-   `timebin` (bin start, never `:60`), md5 `row_id`; upserted to the portal (`i626-g7ub`).
+   `timebin` (bin start, never `:60`), md5 `row_id`; staged for the publication
+   `traffic_wavetronix` (sent by `socrata_publish_traffic_wavetronix` after `traffic_refresh`).
 
 Each stage handles the run's day only, skips what its target already has, and fails after the
 other items when one item fails (a re-run redoes only what is missing). `perfmet.job` gets a

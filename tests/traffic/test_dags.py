@@ -1,5 +1,5 @@
-"""The DAGs as Airflow runs them: unit data, a source DAG publishing to the local SODA server,
-and a run with one bad item failing while the other items go all the way through."""
+"""The DAGs as Airflow runs them: unit data, a source DAG staging a day that its publication sends
+to the local SODA server, and a run with one bad item failing while the other items go all the way through."""
 
 from __future__ import annotations
 
@@ -14,21 +14,25 @@ from tests.traffic.helpers import count, day, land_bluetooth
 pytestmark = pytest.mark.slow
 
 
-def test_wavetronix_dag_publishes_the_day_once(traffic_env, file_lake):
+def test_wavetronix_dag_stages_the_day_once_and_its_publication_sends_it(traffic_env, file_lake, dbt):
     assert run_dag("traffic_unit_data", day=day(0)).ok
-    with standin_session(portal_datasets()) as portal:
-        outcome = run_dag("traffic_wavetronix", day=day(0))
-        assert outcome.ok, outcome.table()
-        assert outcome.task_states["items_failed"] == "skipped"
-        staged = count(traffic_env, "select count(*) from raw_traffic.wt_publish")
-        rows = portal.all_rows("i626-g7ub")
-        assert len(rows) == staged == 9 * 2 * 96  # nine live intersections, two lanes, 15 min
-        assert {r["timebin"][-2:] for r in rows} <= {"00", "15", "30", "45"}
-        requests = len(portal.requests())
-        (report,) = pipeline.run_days("wavetronix", day(0), day(1), stages=("publish",))
-        assert report.skipped and not report.done  # already published: nothing sent
-        assert len(portal.requests()) == requests
+    outcome = run_dag("traffic_wavetronix", day=day(0))
+    assert outcome.ok, outcome.table()
+    assert outcome.task_states["items_failed"] == "skipped"
+    staged = count(traffic_env, "select count(*) from raw_traffic.wt_publish")
+    assert staged == 9 * 2 * 96  # nine live intersections, two lanes, 15 min
+    (report,) = pipeline.run_days("wavetronix", day(0), day(1), stages=("publish",))
+    assert report.skipped and not report.done  # already staged: nothing done twice
     assert count(traffic_env, "select count(distinct stage) from perfmet.job where data_source = 'wt'") == 4
+    # What traffic_refresh builds, then the declared publication sends the mart's rows.
+    dbt("run", "--select", "wavetronix_counts_open_data")
+    with standin_session(portal_datasets()) as portal:
+        sent = run_dag("socrata_publish", {"publication": "traffic_wavetronix"})
+        assert sent.ok, sent.table()
+        rows = portal.all_rows("i626-g7ub")
+    assert len(rows) == staged
+    assert {r["timebin"][-2:] for r in rows} <= {"00", "15", "30", "45"}
+    assert "lake_item" not in rows[0] and "collection_date" not in rows[0]  # bookkeeping stays home
 
 
 def test_a_bad_item_fails_the_run_after_the_others_went_through(traffic_env, file_lake, sample):

@@ -270,8 +270,9 @@ def dataset_id_for(declaration: Declaration, variable: Mapping[str, Any] | None,
     return declaration.dataset_id
 
 
-def portal_datasets(registry: Registry, domain: str | None = None) -> dict[str, str]:
-    """``{dataset_id: row_id}`` of the declared datasets (of one domain): what a local
-    stand-in portal needs to hold before these publications run."""
-    return {d.dataset_id: d.row_id for d in registry.publications.values()
+def portal_datasets(registry: Registry, domain: str | None = None) -> dict[str, dict[str, Any]]:
+    """``{dataset_id: {"row_identifier", "columns"}}`` of the declared datasets (of one domain):
+    what a local stand-in portal needs to hold before these publications run."""
+    return {d.dataset_id: {"row_identifier": d.row_id, "columns": dict(d.columns)}
+            for d in registry.publications.values()
             if d.dataset_id and (domain is None or d.domain == domain)}

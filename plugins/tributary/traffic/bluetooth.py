@@ -276,17 +276,17 @@ def publish_rows(base: str, day: dt.date, data: list[dict[str, Any]],
 
 PUBLISH = {
     "Austin_bt": publish.Target(
-        "raw_traffic.bt_iaf_publish", "qnpj-zrb9", "record_id",
+        "raw_traffic.bt_iaf_publish", "traffic_bt_iaf", "record_id",
         ["collection_date", "record_id", "host_read_time", "field_device_ip",
          "field_device_read_time", "reader_identifier", "device_address", "device_id",
          "day_of_week"]),
     "Austin_btmatch": publish.Target(
-        "raw_traffic.bt_itmf_publish", "x44q-icha", "record_id",
+        "raw_traffic.bt_itmf_publish", "traffic_bt_itmf", "record_id",
         ["collection_date", "record_id", "device_address", "origin_reader_identifier",
          "destination_reader_identifier", "start_time", "end_time", "travel_time_seconds",
          "speed_miles_per_hour", "match_validity", "filter_identifier", "day_of_week"]),
     "Austin_bt_summary_15": publish.Target(
-        "raw_traffic.bt_tmsr_publish", "v7zg-5jg9", "record_id",
+        "raw_traffic.bt_tmsr_publish", "traffic_bt_tmsr", "record_id",
         ["collection_date", "record_id", "origin_reader_identifier",
          "destination_reader_identifier", "origin_roadway", "origin_cross_street",
          "origin_direction", "destination_roadway", "destination_cross_street",

@@ -2,7 +2,8 @@
 
 Generates a week of sample data, starts the inventory, camera and SODA stand-ins, backfills the
 first days with the stage code directly, runs the DAGs (unit data and the three sources) for the
-last days, builds `traffic.sensor_health` (dbt), and writes one PNG chart
+last days, builds `traffic.sensor_health` and the open-data views (dbt), sends the traffic
+publications to the stand-in portal, and writes one PNG chart
 per source. Idempotent: a second demo finds everything done and writes nothing new.
 """
 
@@ -86,12 +87,24 @@ def run(ctx) -> None:
                 ctx.run("traffic_unit_data", day=day)
                 for dag_id in SOURCES.values():
                     ctx.run(dag_id, day=day)
+            _build_marts(ctx)
+            _publish(ctx)
             received = {d["id"]: d["rows"] for d in portal.datasets()}
     finally:
         inventory.stop()
         cameras.stop()
-    _build_marts(ctx)
     _summarise(ctx, received)
+
+
+def _publish(ctx) -> None:
+    """What the `socrata_publish_traffic_*` DAGs do after traffic_refresh: each declared traffic
+    publication sends its mart's new and changed rows."""
+    from tributary.socrata import publications, registry  # noqa: PLC0415
+
+    for declaration in registry.load().in_domain("traffic"):
+        summary = publications.run(declaration.name, key=f"demo/traffic/{declaration.name}")
+        ctx.say(f"  ✓ publication {declaration.name}: {summary['rows_sent']:,} rows sent to "
+                f"{summary['dataset_id']}")
 
 
 def _build_marts(ctx) -> None:
@@ -113,10 +126,9 @@ def _summarise(ctx, received: dict[str, int]) -> None:
         for repo, source, n in conn.execute(
                 "select repository, data_source, count(*) from lake.catalog group by 1, 2 order by 1, 2"):
             ctx.say(f"    {repo:8s} {source:3s} {n:5,}")
-        ctx.say("  portal datasets (rows published so far / received by the stand-in this demo):")
-        for dataset, rows in conn.execute(
-                "select dataset_id, sum(rows_sent) from raw_traffic.publication group by 1 order by 1"):
-            ctx.say(f"    {dataset}: {rows:,} / {received.get(dataset, 0):,}")
+        ctx.say("  portal datasets (rows the stand-in holds after this demo):")
+        for dataset, rows in sorted(received.items()):
+            ctx.say(f"    {dataset}: {rows:,}")
         jobs = conn.execute("select count(*) from perfmet.job").fetchone()[0]
         ctx.say(f"  perfmet.job: {jobs} stage runs recorded")
         ctx.say("  traffic.sensor_health, last day per source (not healthy):")

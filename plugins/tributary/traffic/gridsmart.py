@@ -301,7 +301,7 @@ def publish_rows(day: dt.date, device: dict[str, Any], data: list[dict[str, Any]
 
 
 TARGET = publish.Target(
-    "raw_traffic.gs_publish", "sh59-i6y9", "row_id",
+    "raw_traffic.gs_publish", "traffic_gridsmart", "row_id",
     ["collection_date", "row_id", "atd_device_id", "intersection_name", "read_date",
      "zone_approach", "turn_movement", "heavy_vehicle", "volume", "speed_average", "speed_stddev",
      "seconds_in_zone_average", "seconds_in_zone_stddev", "day_of_week", "timebin", "year",

@@ -51,10 +51,12 @@ def run_days(source: str, start: dt.date, end: dt.date, options: StageOptions | 
             if stages is None or s.name in stages]
 
 
-def portal_datasets() -> dict[str, str]:
-    """Every portal dataset the publish stages write: ``{dataset_id: row_identifier}``."""
-    targets = [*bluetooth.PUBLISH.values(), wavetronix.TARGET, gridsmart.TARGET]
-    return {t.dataset_id: t.row_id for t in targets}
+def portal_datasets() -> dict[str, dict[str, Any]]:
+    """Every portal dataset the traffic publications write, with its row identifier and columns
+    (what `tributary.socrata.standin_session` takes)."""
+    from tributary.socrata import registry  # noqa: PLC0415
+
+    return registry.portal_datasets(registry.load(), "traffic")
 
 
 def summary(report: StageReport) -> dict[str, Any]:

@@ -171,7 +171,7 @@ def publish_row(day: dt.date, r: dict[str, Any]) -> tuple:
 
 
 TARGET = publish.Target(
-    "raw_traffic.wt_publish", "i626-g7ub", "row_id",
+    "raw_traffic.wt_publish", "traffic_wavetronix", "row_id",
     ["collection_date", "row_id", "int_id", "intname", "detid", "detname", "curdatetime",
      "direction", "day_of_week", "timebin", "year", "month", "day", "hour", "minute", "volume",
      "occupancy", "speed"])
