@@ -20,7 +20,8 @@ from tributary.dag_runner import RunOutcome, run_dag
 from tributary.lake import open_lake
 
 #: Demo order: publishing first (others publish through it), then the domains.
-DOMAINS = ["socrata", "polio", "migration", "mindtrails", "traffic", "app_events"]
+# socrata last: it publishes the marts the other domains built.
+DOMAINS = ["polio", "migration", "mindtrails", "traffic", "app_events", "socrata"]
 
 
 class DemoFailed(RuntimeError):

@@ -1,82 +1,69 @@
-"""`make demo` for Socrata: start the local SODA server, publish a small table, a dry run, a delete.
+"""`make demo` for Socrata (after the other domains built their marts): every declared publication
+to the local SODA server, a second run that finds nothing changed, and a refused undeclared table.
 
-Publishes ``publish.demo_stations`` (made here: 20 stations) to dataset ``demo-stns`` through the
-``socrata_publish`` DAG, then changes the table and publishes again with ``sync_deletes``, then
-does a simulate run (CSV files in the lake). Other domains' demos use `standin_session()` the same
-way to publish their marts.
+The stand-in holds every declared dataset; publications declared without a dataset id get a demo
+one through the connection extra ``datasets`` (how a deployment names its own datasets). One
+publication goes through the ``socrata_publish`` DAG, the others through the same library call
+their ``socrata_publish_<name>`` DAGs make.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-from decimal import Decimal
+import os
 
-from tributary import warehouse
-from tributary.socrata import standin_session
+from tributary.socrata import publications, registry, standin_session
+from tributary.socrata.standin import CONN_ENV
 
-DATASET = "demo-stns"
-TABLE = "publish.demo_stations"
-COLUMNS = ["station_id", "name", "district", "daily_average", "opened_on", "checked_at"]
+THROUGH_DAG = "migration_top_flows"
 
 
-def _stations(count: int) -> list[tuple]:
-    checked = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
-    return [(i, f"Station {i:02d}", ["north", "south", "east", "west"][i % 4],
-             Decimal(f"{i * 37 % 1000}.{i % 10}5"), dt.date(2020, 1, 1) + dt.timedelta(days=30 * i),
-             checked + dt.timedelta(minutes=i)) for i in range(1, count + 1)]
+def _datasets(declared: registry.Registry) -> tuple[dict[str, dict], dict[str, str]]:
+    """The stand-in's datasets, and demo ids for the publications that declare none."""
+    datasets, named = {}, {}
+    for number, declaration in enumerate(declared.publications.values(), 1):
+        dataset_id = declaration.dataset_id or f"demo-{number:04d}"
+        if declaration.dataset_id is None:
+            named[declaration.name] = dataset_id
+        datasets[dataset_id] = {"row_identifier": declaration.row_id,
+                                "columns": dict(declaration.columns)}
+    return datasets, named
 
 
-def _prepare(count: int) -> None:
-    with warehouse.transaction() as conn:
-        warehouse.create_raw_tables(conn, "socrata")
-        conn.execute(f"""create table if not exists {TABLE} (
-            station_id int primary key, name text not null, district text, daily_average numeric(8, 2),
-            opened_on date, checked_at timestamptz)""")
-        warehouse.load(conn, TABLE, COLUMNS, _stations(count), mode="replace",
-                       replace_where=("true", []))
+def _publish_all(ctx, declared: registry.Registry, round_: int) -> None:
+    for name in declared.names():
+        if name == THROUGH_DAG:
+            continue
+        try:
+            summary = publications.run(name, key=f"demo/socrata/{name}/{round_}")
+        except Exception as exc:  # a mart this demo did not build: say so, go on
+            ctx.say(f"    {name}: not published ({type(exc).__name__}: {str(exc)[:120]})")
+            continue
+        ctx.say(f"    {name}: {summary['rows_sent']:,} rows sent to {summary['dataset_id']}")
 
 
 def run(ctx) -> None:
-    with standin_session({DATASET: "station_id"}) as portal:
-        ctx.say(f"  local SODA server on {portal.url} (connection socrata_default points at it)")
-        _prepare(20)
-        conf = {"table": TABLE, "dataset_id": DATASET, "row_id": "station_id", "chunk_size": 8,
-                "sync_deletes": True, "simulate": False}
-        ctx.run("socrata_publish", conf)
-        requests = portal.requests()
-        ctx.say(f"  sent {sum(r['rows'] for r in requests)} rows in {len(requests)} upserts "
-                f"(chunks of 8); the portal holds {len(portal.all_rows(DATASET))} rows")
-
-        _prepare(17)  # stations 18-20 closed: sync_deletes removes them from the dataset
-        portal.clear_requests()
-        ctx.run("socrata_publish", conf)
-        rows = portal.all_rows(DATASET)
-        ctx.say(f"  after closing 3 stations: {len(rows)} rows on the portal, "
-                f"{sum(r['rows'] for r in portal.requests())} rows sent (17 upserts + 3 deletes)")
-        for row in portal.rows(DATASET, **{"$where": "district = 'north'", "$order": "station_id",
-                                           "$limit": 2}):
-            ctx.say(f"    {row}")
-
-        portal.clear_requests()
-        ctx.run("socrata_publish", {**conf, "simulate": True})
-        with warehouse.connect() as conn:
-            (output,) = conn.execute("select output_path from publish.run where dataset_id = %s "
-                                     "and simulate order by run_id desc limit 1", (DATASET,)).fetchone()
-        files = sorted(o.path for o in ctx.lake.list(output.removeprefix("lake:")))
-        ctx.say(f"  simulate: {len(files)} CSV files in the lake, {len(portal.requests())} requests "
-                f"sent (e.g. {files[0] if files else '-'})")
-
-        report = ctx.report("socrata/demo_stations_on_portal.csv")
+    declared = registry.load()
+    datasets, named = _datasets(declared)
+    ctx.say(f"  {len(declared.names())} declared publications: {', '.join(declared.names())}")
+    with standin_session(datasets) as portal:
+        connection = portal.connection()
+        connection["extra"] = {**connection["extra"], "datasets": named}
+        os.environ[CONN_ENV] = portal.connection_json(extra=connection["extra"])
+        ctx.say(f"  local SODA server on {portal.url}; datasets named per deployment: {named}")
+        try:
+            publications.run("pg_catalog.pg_authid", key="demo/socrata/refused")
+        except registry.UnknownPublication as exc:
+            ctx.say(f"  refused before any read: {str(exc)[:140]}…")
+        for round_ in (1, 2):
+            ctx.say(f"  round {round_}{' (nothing changed since round 1)' if round_ == 2 else ''}:")
+            ctx.run("socrata_publish", {"publication": THROUGH_DAG})
+            _publish_all(ctx, declared, round_)
+        dataset = named.get(THROUGH_DAG) or declared.get(THROUGH_DAG).dataset_id
+        rows = sorted(portal.all_rows(dataset), key=lambda r: int(r["rank"]))
+        report = ctx.report("socrata/top_migration_flows_on_portal.csv")
         with report.open("w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer = csv.DictWriter(fh, fieldnames=list(declared.get(THROUGH_DAG).columns))
             writer.writeheader()
-            writer.writerows(sorted(rows, key=lambda r: r["station_id"]))
-        with warehouse.connect() as conn:
-            runs = conn.execute("select run_id, status, simulate, rows_sent, deletes_sent, chunks_sent "
-                                "from publish.run where dataset_id = %s order by run_id desc limit 3",
-                                (DATASET,)).fetchall()
-        ctx.say("  publish.run (latest): " + "; ".join(
-            f"#{r[0]} {r[1]}{' (simulated)' if r[2] else ''} {r[3]} rows, {r[4]} deletes, {r[5]} chunks"
-            for r in runs))
-        ctx.say(f"  report: {report}")
+            writer.writerows(rows)
+        ctx.say(f"  report: {report} ({len(rows)} rows on the portal)")
