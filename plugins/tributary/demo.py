@@ -19,8 +19,7 @@ from tributary import settings
 from tributary.dag_runner import RunOutcome, run_dag
 from tributary.lake import open_lake
 
-#: Demo order: publishing first (others publish through it), then the domains.
-# socrata last: it publishes the marts the other domains built.
+#: Demo order: the domains, then publishing (it publishes the marts the domains built).
 DOMAINS = ["polio", "migration", "mindtrails", "traffic", "app_events", "socrata"]
 
 
