@@ -13,7 +13,7 @@ ARGS ?=
 ONLY ?=
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup test-tools demo test airflow docs run dbt manifest bench lint stop clean
+.PHONY: help setup test-tools demo test airflow api docs run dbt manifest bench lint stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -44,6 +44,9 @@ test: setup test-tools  ## the whole suite: DAG integrity, unit, integration, db
 
 airflow: setup  ## Airflow 3 standalone: UI on localhost:8080, scheduler, DAG processor, triggerer
 	$(CLI) airflow
+
+api: setup  ## the HTTP API alone on 127.0.0.1:8090 (API_PORT, API_HOST); needs TRIBUTARY_API_TOKEN
+	$(CLI) api
 
 docs: setup  ## generate the dbt docs site and serve it on localhost:8081
 	$(CLI) docs

@@ -132,6 +132,23 @@ def cmd_airflow(ns: argparse.Namespace) -> int:
     os.execv(sys.executable, [sys.executable, "-m", "airflow", "standalone"])
 
 
+def cmd_api(ns: argparse.Namespace) -> int:
+    """The HTTP API alone (no Airflow around it): `TRIBUTARY_API_TOKEN` is its only credential."""
+    if not os.environ.get("TRIBUTARY_API_TOKEN", "").strip():
+        print("error: TRIBUTARY_API_TOKEN is not set: the API run alone accepts only that bearer "
+              "token (e.g. export TRIBUTARY_API_TOKEN=$(openssl rand -hex 24))", file=sys.stderr)
+        return 2
+    environment.prepare(migrate=False)
+    create_raw_tables()
+    import uvicorn  # noqa: PLC0415
+
+    print(f"Tributary API on http://{ns.host}:{ns.port}/api/v1  (docs: /docs; "
+          "send Authorization: Bearer $TRIBUTARY_API_TOKEN)")
+    uvicorn.run("tributary.api.app:create_app", factory=True, host=ns.host, port=ns.port,
+                log_level="info")
+    return 0
+
+
 def cmd_docs(ns: argparse.Namespace) -> int:
     environment.prepare(migrate=False)
     create_raw_tables()
@@ -195,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("airflow", help="Airflow standalone with the web UI")
     p.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
     p.set_defaults(fn=cmd_airflow)
+    p = sub.add_parser("api", help="the HTTP API alone (needs TRIBUTARY_API_TOKEN)")
+    p.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", 8090)))
+    p.set_defaults(fn=cmd_api)
     p = sub.add_parser("docs", help="generate and serve the dbt docs site")
     p.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", 8081)))
     p.add_argument("--no-serve", action="store_true")
