@@ -7,8 +7,10 @@ Loads one CSV file as one **document**: every fact becomes a row of `raw_polio.s
 - Layouts: *long* (campaign, region, indicator, value) or *wide* (campaign, region, one column per
   indicator). Headers match case- and space-insensitively; CR, LF and CRLF line endings, UTF-8
   (with or without BOM) and latin-1 all load.
-- The same file content uploaded again adds nothing. Its source strings show in
-  `polio.source_string` (and those still to map in `polio.missing_mapping`) after the refresh.
+- A document is the file *and* how it was read: the same content loaded again with the same
+  params adds nothing; with other params (`region_column`, `campaign_column`, `ignore_columns`)
+  it is a new document. Its source strings show in `polio.source_string` (and those still to
+  map in `polio.missing_mapping`) after the refresh.
 - A long document with exactly those four columns is parsed by Postgres in parallel COPY
   streams; any other document is read row by row.
 - A document that cannot be read as a whole (missing region/campaign column, empty, duplicate
@@ -16,7 +18,9 @@ Loads one CSV file as one **document**: every fact becomes a row of `raw_polio.s
   A ragged row goes to `raw_polio.reject` with its line number while the other rows load.
 
 **Params**
-- `path` — the CSV file.
+- `path` (required) — the CSV file: a lake key (e.g. `landing/polio/nga_2016_01.csv`) or an
+  absolute path under the input roots (`TRIBUTARY_INPUT_ROOTS`; by default `include/sample` and
+  a local lake's folder). Anything else fails before the file is read.
 - `region_column` — header of the region column (a name or a geocode), default `region`.
 - `campaign_column` — header of the campaign column, default `campaign`.
 - `ignore_columns` — descriptive columns of a wide document to skip (e.g. `["Province", "DCODE"]`).
@@ -27,9 +31,10 @@ Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from tributary import settings
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.polio.assets import RAW_POLIO
+
+INPUT = "Lake key (e.g. landing/polio/nga_2016_01.csv) or absolute path under the input roots."
 
 
 @dag(
@@ -41,29 +46,27 @@ from tributary.polio.assets import RAW_POLIO
     tags=["polio", "extract"],
     doc_md=__doc__,
     params={
-        "path": Param(str(settings.SAMPLE_DIR / "polio" / "documents" / "nigeria_2016_01_long.csv"),
-                      type="string", title="CSV file", description="Path of the document to load."),
-        "region_column": Param("region", type="string", title="Region column",
-                               description="Header of the column naming the region (or its geocode)."),
-        "campaign_column": Param("campaign", type="string", title="Campaign column",
-                                 description="Header of the column naming the campaign."),
-        "ignore_columns": Param([], type="array", items={"type": "string"}, title="Ignore columns",
+        "path": Param(type="string", minLength=1, title="CSV file", description=INPUT),
+        "region_column": Param("region", type=["null", "string"], title="Region column",
+                               description="Header of the column naming the region (or its geocode); "
+                                           "empty: region."),
+        "campaign_column": Param("campaign", type=["null", "string"], title="Campaign column",
+                                 description="Header of the column naming the campaign; empty: campaign."),
+        "ignore_columns": Param(None, type=["null", "array"], items={"type": "string"},
+                                title="Ignore columns",
                                 description="Descriptive columns of a wide document that are not indicators."),
     },
 )
 def polio_ingest():
     @task(outlets=[RAW_POLIO])
     def load_document(params: dict) -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-        from tributary.polio.document import DocumentError
+        from tributary.inputs import resolve_input
         from tributary.polio.ingest import ingest
 
-        try:
-            result = ingest(params["path"], region_column=params["region_column"],
-                            campaign_column=params["campaign_column"],
-                            ignore_columns=params["ignore_columns"])
-        except DocumentError as exc:  # a bad document does not get better by retrying
-            raise AirflowFailException(str(exc)) from exc
+        source = resolve_input(params["path"], param="path")
+        result = ingest(source, region_column=params["region_column"],
+                        campaign_column=params["campaign_column"],
+                        ignore_columns=params["ignore_columns"])
         print(result.summary())
         return {"document_id": result.document_id, "status": result.status, "facts": result.facts}
 

@@ -10,7 +10,9 @@ so it applies to every past and future document; `master: null` removes it. Chec
 - `source_string` — the string as written (e.g. `AF001039003000000000`)
 - `master` — the master name, or null to remove the mapping
 
-or a file: `path` — a CSV with columns kind, source_string, master (blank master removes).
+or a file: `path` — a CSV with columns kind, source_string, master (blank master removes), as a
+lake key (e.g. `landing/polio_mapping/2016.csv`) or an absolute path under the input roots
+(`TRIBUTARY_INPUT_ROOTS`; by default `include/sample` and a local lake's folder).
 
 Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 """
@@ -38,20 +40,24 @@ from tributary.polio.assets import RAW_POLIO
         "master": Param(None, type=["null", "string"], title="Master name",
                         description="The master region/campaign/indicator; empty removes the mapping."),
         "path": Param(None, type=["null", "string"], title="Mapping file",
-                      description="Instead of one mapping: a CSV with kind, source_string, master."),
+                      description="Instead of one mapping: a CSV with kind, source_string, master; "
+                                  "a lake key (e.g. landing/polio_mapping/2016.csv) or absolute "
+                                  "path under the input roots."),
     },
 )
 def polio_mapping():
     @task(outlets=[RAW_POLIO])
     def apply(params: dict) -> dict:
+        from tributary.errors import BadInput
+        from tributary.inputs import resolve_input
         from tributary.polio.master import Mapping, apply_mappings, read_mapping_file
 
         if params.get("path"):
-            mappings = read_mapping_file(params["path"])
+            mappings = read_mapping_file(resolve_input(params["path"], param="path"))
         elif params.get("kind") and params.get("source_string"):
             mappings = [Mapping(params["kind"], params["source_string"], params.get("master") or None)]
         else:
-            raise ValueError("give either path, or kind and source_string (and master)")
+            raise BadInput("give either path, or kind and source_string (and master)")
         return apply_mappings(mappings)
 
     apply()

@@ -11,14 +11,15 @@ Upserts polio master data **by name** from a folder of CSV files (any of them ma
 
 All files load in one transaction; a bad row fails the run and nothing is written.
 
-**Params** — `path`: the folder (default: the bundled sample `include/sample/polio/master`).
+**Params** — `path` (required): the folder, as a lake prefix (e.g. `landing/polio_master/2016`)
+or an absolute folder under the input roots (`TRIBUTARY_INPUT_ROOTS`; by default
+`include/sample` and a local lake's folder). Only the files directly in it are read.
 Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 """
 
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from tributary import settings
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.polio.assets import RAW_POLIO
 
@@ -32,18 +33,20 @@ from tributary.polio.assets import RAW_POLIO
     tags=["polio", "extract"],
     doc_md=__doc__,
     params={
-        "path": Param(str(settings.SAMPLE_DIR / "polio" / "master"), type="string",
-                      title="Master data folder",
-                      description="Folder with regions.csv, campaigns.csv, indicators.csv and/or "
-                                  "calculated_indicators.csv."),
+        "path": Param(type="string", minLength=1, title="Master data folder",
+                      description="Lake prefix (e.g. landing/polio_master/2016) or absolute folder "
+                                  "under the input roots, with regions.csv, campaigns.csv, "
+                                  "indicators.csv and/or calculated_indicators.csv."),
     },
 )
 def polio_metadata():
     @task(outlets=[RAW_POLIO])
     def load_master_data(params: dict) -> dict:
+        from tributary.inputs import resolve_input_folder
         from tributary.polio.master import load_metadata
 
-        return load_metadata(params["path"]).inserted
+        folder = resolve_input_folder(params["path"], param="path")
+        return load_metadata(folder).inserted
 
     load_master_data()
 

@@ -24,9 +24,25 @@ alter table raw_polio.document drop column if exists first_source_datapoint_id,
 alter table raw_polio.document drop constraint if exists document_status_check;
 alter table raw_polio.document add constraint document_status_check
     check (status in ('loading', 'loaded', 'failed'));
--- The same content loads once; a failed attempt does not block a later, fixed upload.
-create unique index if not exists document_checksum_loaded
-    on raw_polio.document (checksum) where status = 'loaded';
+-- A document is the file and how it was read: `reading` holds the reading params (region_column,
+-- campaign_column, ignore_columns sorted); documents of earlier versions were read with the
+-- defaults. `source` is the input as given: the lake key, or the local path (older rows: null).
+alter table raw_polio.document
+    add column if not exists reading jsonb not null
+        default '{"region_column": "region", "campaign_column": "campaign", "ignore_columns": []}',
+    add column if not exists source text;
+-- The same content read the same way loads once; a failed attempt does not block a later, fixed
+-- upload. (The index of earlier versions, on checksum alone, is replaced once.)
+do $$
+begin
+    if not exists (select 1 from pg_indexes where schemaname = 'raw_polio'
+                   and indexname = 'document_checksum_loaded' and indexdef like '%reading%') then
+        drop index if exists raw_polio.document_checksum_loaded;
+        create unique index document_checksum_loaded
+            on raw_polio.document (checksum, reading) where status = 'loaded';
+    end if;
+end $$;
+create index if not exists document_source on raw_polio.document (source);
 
 -- Facts: one row per fact of a document, as written by the sender (read them through the view
 -- raw_polio.source_datapoint below). Every per-row expression on the way in costs load speed, so

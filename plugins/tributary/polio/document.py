@@ -6,6 +6,8 @@ CRLF line endings all work; UTF-8 (with or without BOM) and latin-1 are accepted
 the document as a whole raises `DocumentError` naming it; a ragged row becomes a `Reject` with
 its line number while the other rows go on. Cells are kept as written (the dbt staging model
 trims the strings), so a fact reads the same whichever loader stored it (see `bulk`).
+
+The functions here take a local file: the one copy `ingest` opened for the task's `InputFile`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from tributary.errors import BadInput
 from tributary.warehouse import Reject
 
 CHUNK_BYTES = 1 << 20
@@ -27,8 +31,8 @@ _BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NUL = b"\x00"
 
 
-class DocumentError(ValueError):
-    """The document cannot be read as a whole; nothing of it is loaded."""
+class DocumentError(BadInput):
+    """The document cannot be read as a whole; nothing of it is loaded (and retrying cannot help)."""
 
 
 #: One fact: (row_number, campaign_string, region_string, indicator_string, value_string).
@@ -49,6 +53,29 @@ class Scan:
     #: (byte offset just after a newline that ends a record, newlines before that offset): the
     #: first record end at or after each offset asked for, in order; None where there is none
     record_ends: list[tuple[int, int] | None]
+
+
+@dataclass(frozen=True)
+class ReadingParams:
+    """How a document is read. A document is its bytes *and* these: the same bytes read with
+    other columns are another document."""
+
+    region_column: str = "region"
+    campaign_column: str = "campaign"
+    #: sorted, without repeats: the order they were given in does not change the reading
+    ignore_columns: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, region_column: str | None = None, campaign_column: str | None = None,
+           ignore_columns: Sequence[str] | None = None) -> ReadingParams:
+        """Params as a run gives them (None or blank for the default), normalised."""
+        return cls(region_column or cls.region_column, campaign_column or cls.campaign_column,
+                   tuple(sorted(set(ignore_columns or ()))))
+
+    def as_json(self) -> str:
+        """The stored form (raw_polio.document.reading)."""
+        return json.dumps({"region_column": self.region_column, "campaign_column": self.campaign_column,
+                           "ignore_columns": list(self.ignore_columns)})
 
 
 def header_key(name: str) -> str:

@@ -3,13 +3,16 @@
 A long document goes to Postgres' CSV parser over several connections at once (`bulk`); any other
 document, or one the parser refuses, is read row by row here. Either way a document becomes
 'loaded' in one transaction, or not at all: a document that cannot be read is recorded as failed,
-with its error, and leaves no facts. The same content (by sha256) uploaded again adds nothing.
+with its error, and leaves no facts. A document is the file *and* how it was read: the same
+content (by sha256) read with the same params (`ReadingParams`) again adds nothing, read with
+other params it is a new document.
 The whole load holds the polio write lock (`changes.write_session`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -22,8 +25,10 @@ import psycopg
 from psycopg import sql
 
 from tributary import warehouse
+from tributary.errors import quote_input
+from tributary.inputs import InputFile
 from tributary.polio import bulk, changes
-from tributary.polio.document import DocumentError, Fact, Reading, Scan, read, scan
+from tributary.polio.document import DocumentError, Fact, Reading, ReadingParams, Scan, read, scan
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +48,8 @@ class IngestResult:
 
     def summary(self) -> str:
         if self.status == "duplicate":
-            return f"same content already loaded as document {self.document_id}: nothing added"
+            return (f"same content read with the same params already loaded as document "
+                    f"{self.document_id}: nothing added")
         how = f"{self.streams} COPY stream(s)" if self.streams else "row by row"
         return (f"document {self.document_id} ({self.layout}): {self.facts:,} facts, "
                 f"{self.rejected_rows} rejected rows; loaded {how}")
@@ -55,55 +61,95 @@ BLOCK_FACTS = 20_000
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def ingest(path: str | Path, *, region_column: str = "region", campaign_column: str = "campaign",
-           ignore_columns: Sequence[str] = (), url: str | None = None) -> IngestResult:
-    """Load the file at ``path`` as one document; raise DocumentError after recording a failure."""
-    path = Path(path)
-    if not path.is_file():
-        raise DocumentError(f"no such file: {path}")
+def ingest(source: InputFile | Path, *, region_column: str | None = "region",
+           campaign_column: str | None = "campaign", ignore_columns: Sequence[str] | None = (),
+           url: str | None = None) -> IngestResult:
+    """Load ``source`` as one document read with these params (None: the default); raise
+    DocumentError after recording a failure.
+
+    ``source`` is resolved by the caller (`tributary.inputs.resolve_input` for a param; a Path is
+    a file the calling code chose). It is opened once, here, for the whole load (from an S3 lake:
+    downloaded once), and every reader below gets that one local path."""
+    source = _input_file(source)
+    params = ReadingParams.of(region_column, campaign_column, ignore_columns)
     url = url or warehouse.warehouse_url()
+    with source.local_path() as path:
+        if not path.is_file():
+            raise DocumentError(f"no such file: {quote_input(source.given)}")
+        document = Document(source.key if source.key is not None else str(source.path), path, params)
+        result = _load(document, url)
+    log.info("%s: %s", document.name, result.summary())
+    return result
+
+
+def _input_file(source: InputFile | Path) -> InputFile:
+    if isinstance(source, Path):
+        return InputFile.trusted(source)
+    if not isinstance(source, InputFile):  # a param's string must pass the trust boundary first
+        raise TypeError(f"ingest takes an InputFile (tributary.inputs.resolve_input) or a Path, "
+                        f"not {type(source).__name__}")
+    return source
+
+
+@dataclass(frozen=True)
+class Document:
+    """The document being loaded: where it came from, its local copy, and how it is read."""
+
+    #: raw_polio.document.source: the lake key, or the local path
+    source: str
+    path: Path
+    params: ReadingParams
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def _load(document: Document, url: str) -> IngestResult:
+    path, params = document.path, document.params
     try:
         info = scan(path, bulk.split_targets(path.stat().st_size))
     except DocumentError as exc:
         with warehouse.connect(url, autocommit=True) as conn:
-            _record_failure(conn, path, _checksum(path), str(exc))
+            _record_failure(conn, document, _checksum(path), str(exc))
         raise
     with changes.write_session(url) as conn:
         _abandon_interrupted(conn)
         row = conn.execute(
-            "select document_id from raw_polio.document where checksum = %s and status = 'loaded'",
-            (info.checksum,),
+            "select document_id from raw_polio.document "
+            "where checksum = %s and reading = %s::jsonb and status = 'loaded'",
+            (info.checksum, params.as_json()),
         ).fetchone()
         if row:
-            log.info("%s: same content as document %s, nothing to add", path.name, row[0])
+            log.info("%s: same content read the same way as document %s, nothing to add",
+                     document.name, row[0])
             return IngestResult(row[0], "duplicate", None, 0, 0)
-        open_reading = partial(read, path, encoding=info.encoding, region_column=region_column,
-                               campaign_column=campaign_column, ignore_columns=ignore_columns)
+        open_reading = partial(read, path, encoding=info.encoding, region_column=params.region_column,
+                               campaign_column=params.campaign_column,
+                               ignore_columns=params.ignore_columns)
         try:
             reading = open_reading()
         except DocumentError as exc:
-            _record_failure(conn, path, info.checksum, str(exc))
+            _record_failure(conn, document, info.checksum, str(exc))
             raise
         try:
             plan = bulk.plan(path, info, reading.layout, reading.header_line)
             reading.close()
-            result = _load_bulk(conn, url, path, info, plan)
+            return _load_bulk(conn, url, document, info, plan)
         except bulk.NotBulkLoadable as why:  # not for the bulk loader, or Postgres refused it
-            log.info("%s: read row by row (%s)", path.name, why)
+            log.info("%s: read row by row (%s)", document.name, why)
             reading.close()
-            result = _load_rows(conn, path, info, open_reading())
-    log.info("%s: %s", path.name, result.summary())
-    return result
+            return _load_rows(conn, document, info, open_reading())
 
 
-def _load_bulk(conn: psycopg.Connection, url: str, path: Path, info: Scan,
+def _load_bulk(conn: psycopg.Connection, url: str, document: Document, info: Scan,
                plan: bulk.Plan) -> IngestResult:
     """Load a long document in COPY streams; `bulk.NotBulkLoadable` (and no trace of the document)
     if Postgres refused its content."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
-    document_id = _new_document(conn, path.name, info, "long", "loading")
+    document_id = _new_document(conn, document, info, "long", "loading")
     try:
-        facts = bulk.copy_streams(url, path, plan, document_id)
+        facts = bulk.copy_streams(url, document.path, plan, document_id)
     except bulk.NotBulkLoadable:
         conn.execute("delete from raw_polio.document where document_id = %s", (document_id,))
         raise
@@ -120,13 +166,14 @@ def _load_bulk(conn: psycopg.Connection, url: str, path: Path, info: Scan,
     return IngestResult(document_id, "loaded", "long", facts, 0, len(plan.streams))
 
 
-def _load_rows(conn: psycopg.Connection, path: Path, info: Scan, reading: Reading) -> IngestResult:
+def _load_rows(conn: psycopg.Connection, document: Document, info: Scan,
+               reading: Reading) -> IngestResult:
     """Read the document row by row and load it in one transaction; ragged rows become rejects."""
     layout = reading.layout
     try:
         with conn.transaction():
             changes.lock_for_write(conn)
-            document_id = _new_document(conn, path.name, info, layout.kind, "loaded")
+            document_id = _new_document(conn, document, info, layout.kind, "loaded")
             loaded = _copy_facts(conn, bulk.id_base(document_id), reading.facts)
             if reading.rejects:
                 warehouse.record_rejects(conn, "raw_polio", f"document:{document_id}", reading.rejects)
@@ -136,7 +183,7 @@ def _load_rows(conn: psycopg.Connection, path: Path, info: Scan, reading: Readin
             )
             changes.log_changes(conn, [changes.document_change(document_id)])
     except DocumentError as exc:
-        _record_failure(conn, path, info.checksum, str(exc))
+        _record_failure(conn, document, info.checksum, str(exc))
         raise
     finally:
         reading.close()
@@ -179,12 +226,13 @@ def _copy_facts(conn: psycopg.Connection, base_id: int, facts: Iterator[Fact]) -
     return result
 
 
-def _new_document(conn: psycopg.Connection, file_name: str, info: Scan, layout: str,
+def _new_document(conn: psycopg.Connection, document: Document, info: Scan, layout: str,
                   status: str) -> int:
     return conn.execute(
-        "insert into raw_polio.document (file_name, checksum, status, layout, encoding) "
-        "values (%s, %s, %s, %s, %s) returning document_id",
-        (file_name, info.checksum, status, layout, info.encoding),
+        "insert into raw_polio.document (file_name, source, reading, checksum, status, layout, encoding) "
+        "values (%s, %s, %s::jsonb, %s, %s, %s, %s) returning document_id",
+        (document.name, document.source, document.params.as_json(), info.checksum, status, layout,
+         info.encoding),
     ).fetchone()[0]
 
 
@@ -209,8 +257,7 @@ def _abandon(conn: psycopg.Connection, document_id: int, error: str) -> None:
 
 
 def _checksum(path: Path) -> str:
-    import hashlib  # noqa: PLC0415
-
+    """sha256 of a file `document.scan` refused part way (it stops at the first sign of binary)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -218,11 +265,11 @@ def _checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _record_failure(conn: psycopg.Connection, path: Path, checksum: str, error: str) -> None:
+def _record_failure(conn: psycopg.Connection, document: Document, checksum: str, error: str) -> None:
     """Mark the document failed (after any loading transaction rolled back)."""
     conn.execute(
-        "insert into raw_polio.document (file_name, checksum, status, error) "
-        "values (%s, %s, 'failed', %s)",
-        (path.name, checksum, error),
+        "insert into raw_polio.document (file_name, source, reading, checksum, status, error) "
+        "values (%s, %s, %s::jsonb, %s, 'failed', %s)",
+        (document.name, document.source, document.params.as_json(), checksum, error),
     )
-    log.error("%s: document failed: %s", path.name, error)
+    log.error("%s: document failed: %s", document.name, error)

@@ -18,6 +18,8 @@ from pathlib import Path
 import psycopg
 
 from tributary import warehouse
+from tributary.errors import BadInput, quote_input
+from tributary.inputs import InputFile, InputFolder
 from tributary.polio import changes
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,9 @@ MASTER_FILES = {
 }
 
 
-class MasterDataError(ValueError):
-    """Master data, a mapping or a data-entry value that cannot be accepted (nothing written)."""
+class MasterDataError(BadInput):
+    """Master data, a mapping or a data-entry value that cannot be accepted (nothing written;
+    retrying cannot help)."""
 
 
 @dataclass(frozen=True)
@@ -144,16 +147,23 @@ def _check_references(conn: psycopg.Connection) -> None:
                               + ", ".join(r[0] for r in missing[:10]))
 
 
-def load_metadata(folder: str | Path, *, url: str | None = None) -> MetadataResult:
-    """Upsert master data by name from the CSV files present in ``folder`` (all in one transaction)."""
-    folder = Path(folder)
-    present = [name for name in MASTER_FILES if (folder / name).is_file()]
-    if not present:
-        raise MasterDataError(f"{folder}: none of {', '.join(MASTER_FILES)} found")
-    prepared = {}
-    for name in present:
-        table, columns, _key = MASTER_FILES[name]
-        prepared[name] = _clean_rows(name, _read_csv(folder / name, columns))
+def load_metadata(folder: InputFolder | Path, *, url: str | None = None) -> MetadataResult:
+    """Upsert master data by name from the CSV files present in ``folder`` (all in one transaction).
+
+    ``folder`` is resolved by the caller (`tributary.inputs.resolve_input_folder` for a param; a
+    Path is a folder the calling code chose); its files are read once, here."""
+    if isinstance(folder, Path):
+        folder = InputFolder.trusted(folder)
+    elif not isinstance(folder, InputFolder):  # a param's string must pass the trust boundary first
+        raise TypeError(f"load_metadata takes an InputFolder or a Path, not {type(folder).__name__}")
+    with folder.local_path() as local:
+        present = [name for name in MASTER_FILES if (local / name).is_file()]
+        if not present:
+            raise MasterDataError(f"{quote_input(folder.given)}: none of {', '.join(MASTER_FILES)} found")
+        prepared = {}
+        for name in present:
+            table, columns, _key = MASTER_FILES[name]
+            prepared[name] = _clean_rows(name, _read_csv(local / name, columns))
     rows_in, inserted, updated = {}, {}, {}
     with warehouse.transaction(url) as conn:
         changes.lock_for_write(conn)
@@ -165,7 +175,7 @@ def load_metadata(folder: str | Path, *, url: str | None = None) -> MetadataResu
         if any(inserted.values()) or any(updated.values()):
             changes.log_changes(conn, [changes.master_change(", ".join(present))])
     result = MetadataResult(rows_in, inserted, updated)
-    log.info("master data from %s: %s", folder, result.summary())
+    log.info("master data from %s: %s", folder.given, result.summary())
     return result
 
 
@@ -182,9 +192,17 @@ class Mapping:
     master: str | None  # None removes the mapping
 
 
-def read_mapping_file(path: str | Path) -> list[Mapping]:
-    """Mappings from a CSV with columns kind, source_string, master (blank master removes)."""
-    rows = _read_csv(Path(path), ["kind", "source_string", "master"])
+def read_mapping_file(source: InputFile | Path) -> list[Mapping]:
+    """Mappings from a CSV with columns kind, source_string, master (blank master removes).
+
+    ``source`` is resolved by the caller (`tributary.inputs.resolve_input` for a param; a Path is
+    a file the calling code chose)."""
+    if isinstance(source, Path):
+        source = InputFile.trusted(source)
+    elif not isinstance(source, InputFile):  # a param's string must pass the trust boundary first
+        raise TypeError(f"read_mapping_file takes an InputFile or a Path, not {type(source).__name__}")
+    with source.local_path() as path:
+        rows = _read_csv(path, ["kind", "source_string", "master"])
     return [Mapping(r["kind"].lower(), r["source_string"], r["master"] or None) for r in rows]
 
 
