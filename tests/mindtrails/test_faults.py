@@ -17,7 +17,8 @@ from tributary.lake import open_lake
 from tributary.mindtrails import export, pipeline, recover, rsa_fields
 from tributary.mindtrails.backups import ROOT
 from tributary.mindtrails.servers import load_server
-from tributary.mindtrails.site_client import SiteError
+from tributary.errors import BadInput, SourceUnavailable
+from tributary.mindtrails.site_client import SiteError, SiteRefused, SiteUnavailable
 
 from tests.mindtrails.conftest import connect_server, start_site
 
@@ -66,7 +67,7 @@ def test_failed_fetch_writes_nothing_and_next_run_catches_up(mode, name, warehou
 
     outcomes = export_all(items)
     failed = outcomes["DASS21"]
-    assert isinstance(failed, SiteError) and f"'{name}'" in str(failed)
+    assert isinstance(failed, SiteUnavailable) and f"'{name}'" in str(failed)  # retried
     assert {s: benchmark(warehouse_url, name, s) for s in ("OA", "DASS21")} == before
     assert stored(warehouse_url, name) == total and len(file_lake.list(ROOT)) == backups
 
@@ -82,7 +83,7 @@ def test_partial_outage_then_catch_up(name, warehouse_url, file_lake, study_keys
     items = pipeline.plan_exports(name, "all")
     site.fault("error500", "TaskLog")
     outcomes = export_all(items)
-    assert isinstance(outcomes["TaskLog"], SiteError)
+    assert isinstance(outcomes["TaskLog"], SiteUnavailable)
     assert stored(warehouse_url, name, "TaskLog") == 0 and benchmark(warehouse_url, name, "TaskLog") is None
     assert stored(warehouse_url, name, "OA") == len(site.entries("OA"))
     site.fault(None)
@@ -95,14 +96,15 @@ def test_site_stopped_names_the_server(name, warehouse_url, file_lake, study_key
     running = start_site(study_keys[1], participants=5)
     connect_server(monkeypatch, running, "gamma", private_key=study_keys[0])
     running.handle.stop()
-    with pytest.raises(SiteError, match="server 'gamma'.*ConnectionError"):
+    with pytest.raises(SiteUnavailable, match="server 'gamma'.*ConnectionError"):
         pipeline.plan_exports("gamma", ".")
 
 
 def test_wrong_password_is_a_clear_error(name, warehouse_url, file_lake, study_keys, site, monkeypatch):
     connect_server(monkeypatch, site, name, private_key=study_keys[0], password="not-the-password")
-    with pytest.raises(SiteError, match=rf"server '{name}' rejected the credentials .*HTTP 401.*mindtrails_{name}"):
+    with pytest.raises(SiteRefused, match=rf"server '{name}' rejected the credentials .*HTTP 401.*mindtrails_{name}") as refused:
         pipeline.plan_exports(name, ".")
+    assert isinstance(refused.value, SiteError) and isinstance(refused.value, BadInput)  # no retries
 
 
 @pytest.mark.parametrize(("mode", "message"), [("malformed", "not valid JSON"),
@@ -150,8 +152,9 @@ def test_failed_delete_alerts_and_is_retried(name, warehouse_url, file_lake, stu
     ids = [e["id"] for e in site.entries("Demographics")]
     site.fault("delete_error", "Demographics")
     item = {"server": name, "scale": "Demographics", "deleteable": True}
-    with pytest.raises(export.ExportError, match="could not delete"):
+    with pytest.raises(export.DeleteFailed, match="could not delete") as failed:
         pipeline.export_item(item)
+    assert isinstance(failed.value, SourceUnavailable)  # the retry deletes them again
     assert stored(warehouse_url, name, "Demographics") == len(ids)
     assert benchmark(warehouse_url, name, "Demographics") == max(ids)
     assert len(smtp_sink.messages) == 1

@@ -25,6 +25,7 @@ from tributary.app_events.layout import (
     TIME_COLUMNS,
 )
 from tributary.app_events.properties import PropertyError, split_properties
+from tributary.errors import BadInput, quote_input, reject_raw
 
 UTC = dt.UTC
 _TS = pa.timestamp("us", tz="UTC")
@@ -56,7 +57,12 @@ _MDN, _EVENT_ID, _EVENT_TIME = COLUMNS.index("mdn"), COLUMNS.index("event_id"), 
 _PROPS = COLUMNS.index("event_properties")
 
 
-class LineError(ValueError):
+#: An event later than this after the end of its export's day cannot have happened yet when
+#: the export was written: its clock is wrong, and the line is rejected.
+FUTURE_SLACK = dt.timedelta(days=1)
+
+
+class LineError(BadInput):
     """One line cannot be cleaned; it becomes a reject with this reason."""
 
 
@@ -71,22 +77,28 @@ def parse_time(text: str | None) -> dt.datetime | None:
     return value.astimezone(UTC)
 
 
-def clean_fields(fields: Sequence[str]) -> list[Any]:
-    """Typed values of one line's 40 fields (see the module doc); raises LineError."""
+def clean_fields(fields: Sequence[str], day: dt.date | None = None) -> list[Any]:
+    """Typed values of one line's 40 fields (see the module doc); raises LineError. With
+    ``day`` (the export's day), an event_time after that day's end + `FUTURE_SLACK` is refused."""
     values: list[Any] = [None if f in _NULLS else f for f in fields]
     for i in _TIME_AT:
         try:
             values[i] = parse_time(values[i])
-        except ValueError:
-            raise LineError(f"{COLUMNS[i]} is not a timestamp: {fields[i]!r}") from None
+        except (ValueError, OverflowError):
+            raise LineError(f"{COLUMNS[i]} is not a timestamp: {quote_input(fields[i])!r}") from None
     for i in _FLOAT_AT:
         if values[i] is not None:
             try:
                 values[i] = float(values[i])
             except ValueError:
-                raise LineError(f"{COLUMNS[i]} is not a number: {fields[i]!r}") from None
+                raise LineError(f"{COLUMNS[i]} is not a number: {quote_input(fields[i])!r}") from None
     if values[_EVENT_TIME] is None:
         raise LineError("event_time is missing")
+    if day is not None:
+        latest = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), UTC) + FUTURE_SLACK
+        if values[_EVENT_TIME] > latest:
+            raise LineError(f"event_time {fields[_EVENT_TIME]!r} is in the future of the export "
+                            f"of {day} (later than {latest:%Y-%m-%d %H:%M} UTC)")
     return values
 
 
@@ -150,14 +162,14 @@ def clean_export(
                 problem = line.problem
                 if problem is None:
                     try:
-                        values = clean_fields(line.fields)
+                        values = clean_fields(line.fields, day)
                         pairs = split_properties(values[_PROPS])
                     except (LineError, PropertyError) as exc:
                         problem = str(exc)
                 if problem is not None:
                     summary.rejects += 1
                     rejects.write(json.dumps({"line_number": line.number, "reason": problem,
-                                              "raw": line.raw}) + "\n")
+                                              "raw": reject_raw(line.raw)}) + "\n")
                     continue
                 writer.add("events", (day, line.number, *values))
                 summary.events += 1
@@ -169,12 +181,17 @@ def clean_export(
                     summary.by_mdn += 1
     finally:
         writer.close()
-    if summary.lines and summary.rejects > max_reject_ratio * summary.lines:
+    if summary.lines == 0:
+        raise ExportError(f"{source} holds a header and no events: nothing loaded; it stays in landing")
+    if summary.rejects > max_reject_ratio * summary.lines:
         raise ExportError(
             f"{source}: {summary.rejects} of {summary.lines} lines rejected, more than "
             f"{max_reject_ratio:.0%}; first reasons in {out_dir / 'rejects.jsonl'}"
             f" – e.g. {_first_reason(out_dir / 'rejects.jsonl')}"
         )
+    if summary.events == 0:
+        raise ExportError(f"{source}: none of its {summary.lines} lines could be loaded – e.g. "
+                          f"{_first_reason(out_dir / 'rejects.jsonl')}; it stays in landing")
     return summary
 
 

@@ -1,12 +1,18 @@
 """Reading one day's Amplitude export: gzip, a header naming the 40 columns, pipe-delimited lines.
 
 Policy for bad input (the file as a whole vs. single lines):
-- the day **fails** (`ExportError`, nothing is written or loaded) when the file is not a readable
-  gzip stream (corrupt or truncated), is empty, or its first line is not a header of exactly the
-  40 expected columns: then the file is the wrong thing, not a file with a few bad lines;
-- a single line that does not split into 40 fields, is not UTF-8, or has a value that cannot be
-  parsed is **rejected** with its line number and reason, and the rest of the day loads.
-  (`clean.py` fails the day when rejects exceed a share of the lines, see `max_reject_ratio`.)
+- the day **fails** (`ExportError`, a `BadInput`: no retries, nothing is written or loaded) when
+  the file is not a readable gzip stream (corrupt or truncated), is empty, expands more than
+  `MAX_EXPANSION` times its compressed size (a "gzip bomb"), or its first line is not a header of
+  exactly the 40 expected columns (a UTF-8 BOM before it is ignored): then the file is the wrong
+  thing, not a file with a few bad lines;
+- a single line that does not split into 40 fields, is not UTF-8, holds a NUL byte, is longer
+  than `MAX_LINE_BYTES`, has a cell over 64 KB or a value that cannot be parsed is **rejected**
+  with its line number and reason, and the rest of the day loads. (`clean.py` fails the day
+  when rejects exceed a share of the lines, see `max_reject_ratio`, or when no event is left.)
+
+Memory stays bounded whatever the file holds: lines are read at most `MAX_LINE_BYTES` at a time
+and an over-long line is skipped without being held.
 
 A ``|`` inside the JSON columns (a property value holding a pipe) gives more than 40 fields; such a
 line is re-assembled when exactly one split of the JSON part yields two valid JSON values.
@@ -15,6 +21,7 @@ line is re-assembled when exactly one split of the JSON part yields two valid JS
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import zlib
 from collections.abc import Iterator
@@ -22,13 +29,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tributary.app_events.layout import COLUMNS, DELIMITER, N_COLUMNS
+from tributary.errors import MAX_CELL_CHARS, MAX_COLUMNS, BadInput, located, quote_input
 
 _PROPS_AT = COLUMNS.index("event_properties")
 _AFTER_JSON = N_COLUMNS - COLUMNS.index("user_properties") - 1  # fields after the two JSON columns
 
+#: A real export expands 5-15 times when unzipped; one that expands more than this many times
+#: its compressed size (past the first `EXPANSION_ALLOWANCE` bytes) is refused as a gzip bomb.
+MAX_EXPANSION = 100
+EXPANSION_ALLOWANCE = 16 * 1024 * 1024
+#: The longest line read: 40 cells of 64 KB of 4-byte characters and their delimiters.
+MAX_LINE_BYTES = N_COLUMNS * (4 * MAX_CELL_CHARS + 1)
+_BOM = b"\xef\xbb\xbf"
 
-class ExportError(RuntimeError):
-    """The export as a whole cannot be processed; the day fails and the file stays in landing."""
+
+class ExportError(BadInput):
+    """The export as a whole cannot be processed; the day fails at once (no retries) and the
+    file stays in landing."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +66,15 @@ def _json_or_empty(text: str) -> bool:
     return True
 
 
+#: At most this many extra pipes are tried as pipes inside the JSON columns (each try parses
+#: the JSON once, so a line of thousands of pipes is rejected instead of taking minutes).
+MAX_EXTRA_PIPES = 32
+
+
 def split_fields(text: str) -> list[str]:
     """The line's fields; pipes inside the two JSON columns are put back when unambiguous."""
     fields = text.split(DELIMITER)
-    if len(fields) <= N_COLUMNS:
+    if len(fields) <= N_COLUMNS or len(fields) > N_COLUMNS + MAX_EXTRA_PIPES:
         return fields
     head, middle, tail = fields[:_PROPS_AT], fields[_PROPS_AT:-_AFTER_JSON], fields[-_AFTER_JSON:]
     candidates = []
@@ -63,33 +85,78 @@ def split_fields(text: str) -> list[str]:
     return candidates[0] if len(candidates) == 1 else fields
 
 
-def check_header(text: str) -> None:
+def check_header(text: str, source: str = "the export") -> None:
     names = [n.strip().lower() for n in text.split(DELIMITER)]
+    if len(names) > MAX_COLUMNS:
+        raise ExportError(located(source, f"header has {len(names):,} columns, more than "
+                                          f"{MAX_COLUMNS:,}; expected the {N_COLUMNS} of the export",
+                                  line=1))
     if len(names) != N_COLUMNS:
-        raise ExportError(
-            f"header has {len(names)} columns, expected {N_COLUMNS} "
-            f"({DELIMITER!r}-delimited, starting {', '.join(COLUMNS[:3])})"
-        )
+        raise ExportError(located(
+            source, f"header has {len(names)} columns, expected {N_COLUMNS} "
+                    f"({DELIMITER!r}-delimited, starting {', '.join(COLUMNS[:3])})",
+            line=1, value=text))
     wrong = [(i + 1, got, want) for i, (got, want) in enumerate(zip(names, COLUMNS, strict=True))
              if got != want]
     if wrong:
         pos, got, want = wrong[0]
-        raise ExportError(f"header column {pos} is {got!r}, expected {want!r} "
-                          f"({len(wrong)} column name(s) differ)")
+        raise ExportError(located(source, f"header column {pos} is {quote_input(got, 60)!r}, "
+                                          f"expected {want!r} ({len(wrong)} column name(s) differ)",
+                                  line=1))
+
+
+def _raw_lines(fh: gzip.GzipFile, budget: int, source: str) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) of the decompressed stream; None for a line over `MAX_LINE_BYTES`,
+    which is skipped a bounded piece at a time. Refuses to decompress more than ``budget``."""
+    total = 0
+    for number in itertools.count(1):
+        data = fh.readline(MAX_LINE_BYTES + 1)
+        if not data:
+            return
+        too_long = len(data) > MAX_LINE_BYTES
+        while True:
+            total += len(data)
+            if total > budget:
+                raise ExportError(located(
+                    source, f"expands to more than {budget:,} bytes, over {MAX_EXPANSION} times its "
+                            "compressed size: refused as a gzip bomb; it stays in landing",
+                    line=number))
+            if not too_long or data.endswith(b"\n"):
+                break
+            data = fh.readline(MAX_LINE_BYTES + 1)
+            if not data:
+                break
+        yield number, None if too_long else data
+
+
+def _cell_problem(fields: list[str]) -> str | None:
+    for name, value in zip(COLUMNS, fields, strict=True):
+        if len(value) > MAX_CELL_CHARS:
+            return f"{name} holds {len(value):,} characters, more than {MAX_CELL_CHARS:,}"
+    return None
 
 
 def read_lines(path: Path, source: str) -> Iterator[Line]:
     """Data lines of the export after a valid header, streamed; blank lines are skipped."""
+    budget = max(EXPANSION_ALLOWANCE, MAX_EXPANSION * path.stat().st_size)
     try:
         with gzip.open(path, "rb") as fh:
-            first = fh.readline()
-            if not first:
+            lines = _raw_lines(fh, budget, source)
+            first = next(lines, (1, b""))[1]
+            if first is None:
+                raise ExportError(located(source, f"the header line is longer than {MAX_LINE_BYTES:,} bytes",
+                                          line=1))
+            if not first.strip():
                 raise ExportError(f"{source} is empty: no header line")
             try:
-                check_header(first.decode("utf-8").rstrip("\r\n"))
+                check_header(first.removeprefix(_BOM).decode("utf-8").rstrip("\r\n"), source)
             except UnicodeDecodeError:
-                raise ExportError(f"{source}: header line is not UTF-8 text") from None
-            for number, data in enumerate(fh, start=2):
+                raise ExportError(located(source, "the header line is not UTF-8 text (binary?)",
+                                          line=1)) from None
+            for number, data in lines:
+                if data is None:
+                    yield Line(number, None, "", f"line longer than {MAX_LINE_BYTES:,} bytes")
+                    continue
                 try:
                     text = data.decode("utf-8").rstrip("\r\n")
                 except UnicodeDecodeError as exc:
@@ -98,12 +165,16 @@ def read_lines(path: Path, source: str) -> Iterator[Line]:
                     continue
                 if not text.strip():
                     continue
+                if "\x00" in text:
+                    yield Line(number, None, text, f"holds a NUL byte (at character {text.index(chr(0)) + 1})")
+                    continue
                 fields = split_fields(text)
                 if len(fields) != N_COLUMNS:
                     yield Line(number, None, text,
-                               f"expected {N_COLUMNS} fields, found {len(fields)}")
+                               f"expected {N_COLUMNS} fields, found {len(fields):,}")
                     continue
-                yield Line(number, fields, text)
+                problem = _cell_problem(fields)
+                yield Line(number, None if problem else fields, text, problem)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise ExportError(f"{source} is not a readable gzip file ({type(exc).__name__}: {exc}); "
-                          "it stays in landing") from None
+        raise ExportError(f"{source} is not a readable gzip file ({type(exc).__name__}: "
+                          f"{quote_input(exc)}); it stays in landing") from None

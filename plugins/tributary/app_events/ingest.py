@@ -19,10 +19,11 @@ from typing import Any
 import psycopg
 import pyarrow.parquet as pq
 
-from tributary import warehouse
+from tributary import faults, warehouse
 from tributary.app_events import layout
 from tributary.app_events.clean import SCHEMAS, clean_export
 from tributary.app_events.export import ExportError
+from tributary.errors import SourceUnavailable
 from tributary.lake import Lake, sha256_of
 
 #: raw table each Parquet dataset loads into.
@@ -34,7 +35,7 @@ def archive(lake: Lake, day: dt.date) -> dict[str, Any]:
     """Back the landing file up and verify the backup; returns what was archived."""
     landing = layout.landing_path(day)
     if not lake.exists(landing):
-        raise ExportError(f"no export for {day} at {lake.url}/{landing}")
+        raise SourceUnavailable(f"no export for {day} at {lake.url}/{landing}")
     with lake.local_copy(landing) as local:
         sha, size = sha256_of(local), local.stat().st_size
         target = layout.archive_path(day, sha)
@@ -43,7 +44,7 @@ def archive(lake: Lake, day: dt.date) -> dict[str, Any]:
         copied = sha256_of(copy)
     if copied != sha:
         lake.delete(target)
-        raise ExportError(f"archive copy of {landing} has checksum {copied[:12]}…, "
+        raise SourceUnavailable(f"archive copy of {landing} has checksum {copied[:12]}…, "
                           f"expected {sha[:12]}…; nothing processed")
     return {"day": day.isoformat(), "landing": landing, "archive": target, "sha256": sha,
             "size_bytes": size}
@@ -68,6 +69,7 @@ def parquet_rows(path: Path, batch_rows: int = 10_000) -> Iterator[tuple]:
     """Rows of a Parquet file, a record batch at a time (memory flat)."""
     for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
         yield from zip(*(col.to_pylist() for col in batch.columns), strict=True)
+        faults.checkpoint("app_events.after_first_chunk")
 
 
 def _rejects(path: Path) -> Iterator[warehouse.Reject]:
@@ -101,6 +103,7 @@ def load_day(conn: psycopg.Connection, lake: Lake, day: dt.date, archived: dict[
           summary["lines"], summary["events"], summary["properties"], summary["rejects"])],
         mode="replace", replace_where=where,
     )
+    faults.checkpoint("app_events.before_commit")
     return counts
 
 
@@ -116,5 +119,6 @@ def release_landing(conn: psycopg.Connection, lake: Lake, day: dt.date, archived
     with lake.local_copy(landing) as local:
         if sha256_of(local) != archived["sha256"]:
             return False  # a newer delivery arrived meanwhile: leave it for the next run
+    faults.checkpoint("app_events.before_landing_removal")
     lake.delete(landing)
     return True

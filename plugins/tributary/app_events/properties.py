@@ -12,8 +12,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from tributary.errors import BadInput, quote_input
 
-class PropertyError(ValueError):
+
+class PropertyError(BadInput):
     """The properties of one event cannot be split (the line is rejected with this reason)."""
 
 
@@ -58,7 +60,11 @@ def flatten(obj: dict[str, Any]) -> list[tuple[str, str | None]]:
     if len(set(names)) != len(names):
         seen: set[str] = set()
         dup = next(n for n in names if n in seen or seen.add(n))
-        raise PropertyError(f"property {dup!r} appears twice after flattening nested objects")
+        raise PropertyError(f"property {quote_input(dup, 60)!r} appears twice after flattening nested objects")
+    for name, value in pairs:
+        if "\x00" in name or (value is not None and "\x00" in value):
+            raise PropertyError(f"property {quote_input(name, 60)!r} holds a NUL character, "
+                                "which the warehouse cannot store")
     return pairs
 
 
