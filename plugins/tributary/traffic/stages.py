@@ -3,9 +3,13 @@
 A stage lists its source items for the run's collection days, skips each item its target
 already has (unless ``force``), and processes the rest one by one. A failing item is logged and
 the others still run; the stage fails at the end, naming every failed item, so a re-run redoes
-only what is missing. Each item's objects are written to the lake first and then catalogued
-(with its perfmet observations) in one transaction: the catalog never points at a missing
-object, and a half-done item is not mistaken for a done one.
+only what is missing. When every failed item failed on bad input (`ItemError`, any `BadInput`)
+the stage raises `BadItems`, which Airflow does not retry; otherwise (a source did not answer,
+anything unexpected) it raises `StageFailed` and the retry redoes the failed items.
+
+Each item's objects are written to the lake first and then catalogued (with its perfmet
+observations) in one transaction: the catalog never points at a missing object, and a
+half-done item is not mistaken for a done one.
 
 ``simulate`` writes nothing (lake, catalog, metrics, portal) and logs what it would have
 written; ``local_copy`` additionally writes every object under a local folder (also when
@@ -24,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tributary import warehouse
+from tributary import faults, warehouse
+from tributary.errors import BadInput, TributaryError, quote_input
 from tributary.inputs import resolve_output_folder
 from tributary.lake import open_lake
 from tributary.traffic import catalog, perfmet
@@ -33,11 +38,15 @@ from tributary.traffic.catalog import CatalogEntry
 log = logging.getLogger("tributary.traffic")
 
 
-class StageFailed(RuntimeError):
-    """Some items of a stage failed; the message names each with its error."""
+class StageFailed(TributaryError):
+    """Some items of a stage failed; the message names each with its error. Retried."""
 
 
-class ItemError(RuntimeError):
+class BadItems(StageFailed, BadInput):
+    """Every failed item of a stage failed on bad input; retrying cannot help."""
+
+
+class ItemError(BadInput):
     """An item cannot be processed (corrupt or truncated input); the message says which and why."""
 
 
@@ -138,7 +147,9 @@ def target_has(run: StageRun, stage: Stage, item: Item) -> bool:
 
 def write_item(run: StageRun, result: ItemResult, report: StageReport) -> None:
     """Objects first, then their catalog rows and observations in one transaction."""
-    for entry, data in result.objects:
+    for number, (entry, data) in enumerate(result.objects):
+        if number:
+            faults.checkpoint("traffic.after_first_object")
         if run.options.local_copy:
             local = run.options.local_copy / entry.pointer
             if not local.resolve().is_relative_to(run.options.local_copy.resolve()):
@@ -162,6 +173,7 @@ def write_item(run: StageRun, result: ItemResult, report: StageReport) -> None:
             perfmet.record_obs(conn, result.obs)
         for load in result.loads:
             load(conn)
+        faults.checkpoint("traffic.mid_commit")
 
 
 def run_stage(stage: Stage, start: dt.date, end: dt.date, options: StageOptions,
@@ -181,6 +193,7 @@ def _run(stage: Stage, run: StageRun, started: float) -> StageReport:
     log.info("%s.%s: %d source items for %s..%s", stage.data_source, stage.name, len(items),
              start, end - dt.timedelta(days=1))
     is_done = stage.is_done or (lambda r, i: target_has(r, stage, i))
+    bad_input_only = True
     for item in items:
         if not options.force and is_done(run, item):
             report.skipped.append(item.label)
@@ -190,10 +203,12 @@ def _run(stage: Stage, run: StageRun, started: float) -> StageReport:
             write_item(run, result, report)
         except Exception as exc:  # one bad item must not stop the others
             log.error("%s.%s: %s failed: %s", stage.data_source, stage.name, item.label, exc)
-            report.failed[item.label] = f"{type(exc).__name__}: {exc}"
+            report.failed[item.label] = f"{type(exc).__name__}: {quote_input(exc)}"
+            bad_input_only = bad_input_only and isinstance(exc, BadInput)
             continue
         report.done.append(item.label)
         report.records += result.records
+        faults.checkpoint("traffic.after_first_item")
     if not options.simulate:
         with run.tx() as conn:
             perfmet.record_job(conn, data_source=stage.data_source, stage=stage.name,
@@ -202,5 +217,6 @@ def _run(stage: Stage, run: StageRun, started: float) -> StageReport:
     log.info(report.summary())
     if report.failed:
         details = "\n".join(f"  {label}: {error}" for label, error in report.failed.items())
-        raise StageFailed(f"{report.summary()}; failed items:\n{details}")
+        failed = BadItems if bad_input_only else StageFailed
+        raise failed(f"{report.summary()}; failed items:\n{details}")
     return report
