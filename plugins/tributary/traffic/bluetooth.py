@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tributary import warehouse
+from tributary.errors import MAX_CELL_CHARS, reject_raw
 from tributary.traffic import catalog, documents, publish, unit_data
 from tributary.traffic.calendar import CITY_TZ, day_of_week, localise
 from tributary.traffic.catalog import CatalogEntry
@@ -100,19 +101,19 @@ def parse_lines(file_type: FileType, lines: list[str]) -> Parsed:
     """Headerless CSV → records; malformed lines become rejects, unreadable times become null."""
     data, rejects, bad_times = [], [], 0
     width = len(file_type.fields)
-    for number, values in enumerate(csv.reader(lines), start=1):
-        raw = lines[number - 1] if number <= len(lines) else ""
-        if not values or not "".join(values).strip():
+    for number, raw in enumerate(lines, start=1):
+        values, problem = _fields(raw, width)
+        if values is None and problem is None:
             continue
-        if len(values) != width:
-            rejects.append(warehouse.Reject(number, f"expected {width} fields, got {len(values)}", raw))
+        if problem:
+            rejects.append(warehouse.Reject(number, problem, reject_raw(raw)))
             continue
         record: dict[str, Any] = {}
         try:
             for (name, cast), value in zip(file_type.fields, values, strict=True):
                 record[name] = cast(value) if cast else value.strip()
         except ValueError as exc:
-            rejects.append(warehouse.Reject(number, f"bad number: {exc}", raw))
+            rejects.append(warehouse.Reject(number, f"bad number: {exc}"[:300], reject_raw(raw)))
             continue
         for name in file_type.times:
             moment = parse_time(record[name])
@@ -120,6 +121,25 @@ def parse_lines(file_type: FileType, lines: list[str]) -> Parsed:
             record[name] = moment.isoformat(sep=" ") if moment else None
         data.append(record)
     return Parsed(data, rejects, bad_times)
+
+
+def _fields(line: str, width: int) -> tuple[list[str] | None, str | None]:
+    """One headerless CSV line's fields, or why it is rejected; (None, None) for a blank line."""
+    if "\x00" in line:
+        return None, "holds a NUL byte"
+    if len(line) > width * (MAX_CELL_CHARS + 1):
+        return None, f"longer than {width * (MAX_CELL_CHARS + 1):,} characters"
+    try:
+        values = next(csv.reader([line]), [])
+    except csv.Error as exc:
+        return None, f"not readable as CSV ({exc})"
+    if not "".join(values).strip():
+        return None, None
+    if len(values) != width:
+        return None, f"expected {width} fields, got {len(values):,}"
+    if max(map(len, values)) > MAX_CELL_CHARS:
+        return None, f"a cell holds more than {MAX_CELL_CHARS:,} characters"
+    return values, None
 
 
 def reader_obs(day: dt.date, data: list[dict[str, Any]]) -> list[Obs]:
@@ -177,6 +197,11 @@ def _standardize(run: StageRun, item: Item) -> ItemResult:
     source: CatalogEntry = item.payload
     file_type = FILE_TYPES[source.id_base]
     parsed = parse_lines(file_type, documents.text_lines(run.read(source), source.pointer))
+    if parsed.rejects and not parsed.data:
+        first = parsed.rejects[0]
+        raise ItemError(f"{source.pointer}: none of its {len(parsed.rejects):,} lines is a "
+                        f"{file_type.kind} record (wrong file or binary?); line {first.line_number}: "
+                        f"{first.reason}")
     entry = CatalogEntry("rawjson", SOURCE, source.id_base, "json", item.day,
                          {"derived_from": source.id_base, "records": len(parsed.data),
                           "rejects": len(parsed.rejects), "bad_timestamps": parsed.bad_times})

@@ -21,12 +21,14 @@ import io
 import logging
 import statistics
 import zipfile
+import zlib
 from collections import defaultdict
 from typing import Any
 
 import requests
 
 from tributary import warehouse
+from tributary.errors import MAX_CELL_CHARS, quote_input, reject_raw
 from tributary.inputs import host_port, safe_name
 from tributary.traffic import catalog, documents, publish, unit_data
 from tributary.traffic.calendar import CITY_TZ, day_of_week, timebin
@@ -47,6 +49,9 @@ V8_FIELDS = [("count_version", int), ("site_version", int), ("timestamp", float)
              ("light_state_sec", float), ("sec_since_green", float),
              ("zone_freeflow_speed", float), ("zone_freeflow_speed_cal", float)]
 DEVICE_TIME = "%m/%d/%Y %I:%M:%S %p"
+#: The largest zone file read from a counts archive (a busy zone's day is a few MB); a member
+#: that unzips to more is refused, so a zip bomb cannot exhaust memory.
+MAX_ZONE_BYTES = 64 * 1024 * 1024
 
 
 def url_template() -> str:
@@ -100,33 +105,58 @@ def adjusted_time(day: dt.date, seconds: float, utc_offset_minutes: int,
 
 
 def read_zip(data: bytes, label: str) -> dict[str, str]:
-    """Zone GUID → CSV text of a counts archive; a damaged archive is an ItemError."""
+    """Zone GUID → CSV text of a counts archive; a damaged archive, a member that unzips to more
+    than `MAX_ZONE_BYTES` or is not UTF-8 text is an ItemError. Reading a member to its end
+    checks its CRC."""
+    zones = {}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        damaged = archive.testzip()
-        if damaged:
-            raise ItemError(f"{label}: corrupt zip, member {damaged} fails its CRC check")
-        return {name.rsplit("/", 1)[-1][:-4]: archive.read(name).decode("utf-8")
-                for name in archive.namelist() if name.lower().endswith(".csv")}
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
-        raise ItemError(f"{label}: corrupt zip ({exc})") from None
+        for name in archive.namelist():
+            if not name.lower().endswith(".csv"):
+                continue
+            with archive.open(name) as member:
+                content = member.read(MAX_ZONE_BYTES + 1)
+            if len(content) > MAX_ZONE_BYTES:
+                raise ItemError(f"{label}: member {quote_input(name, 80)} unzips to more than "
+                                f"{MAX_ZONE_BYTES:,} bytes: refused as a zip bomb")
+            try:
+                zones[name.rsplit("/", 1)[-1][:-4]] = content.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ItemError(f"{label}: member {quote_input(name, 80)} is not UTF-8 text "
+                                f"(byte {exc.start + 1})") from None
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, zlib.error, NotImplementedError) as exc:
+        raise ItemError(f"{label}: corrupt zip ({quote_input(exc)})") from None
+    return zones
 
 
 def parse_zone(text: str, day: dt.date, drift_for: Any) -> tuple[list[dict[str, Any]], list[warehouse.Reject]]:
     rows, rejects = [], []
-    for number, values in enumerate(csv.reader(text.splitlines()), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
+        problem = None
+        if "\x00" in line:
+            problem = "holds a NUL byte"
+        elif len(line) > len(V8_FIELDS) * (MAX_CELL_CHARS + 1):
+            problem = f"a cell holds more than {MAX_CELL_CHARS:,} characters"
+        else:
+            try:
+                values = next(csv.reader([line]), [])
+            except csv.Error as exc:
+                values, problem = [], f"not readable as CSV ({exc})"
+        if problem:
+            rejects.append(warehouse.Reject(number, problem, reject_raw(line)))
+            continue
         if not values:
             continue
         if len(values) != len(V8_FIELDS):
-            rejects.append(warehouse.Reject(number, f"expected {len(V8_FIELDS)} fields, got {len(values)}",
-                                            ",".join(values)))
+            rejects.append(warehouse.Reject(number, f"expected {len(V8_FIELDS)} fields, got {len(values):,}",
+                                            reject_raw(line)))
             continue
         try:
             row = {name: cast(value) for (name, cast), value in zip(V8_FIELDS, values, strict=True)}
-        except ValueError as exc:
-            rejects.append(warehouse.Reject(number, f"bad value: {exc}", ",".join(values)))
+            moment = adjusted_time(day, row["timestamp"], row["utc_offset"], drift_for(row["utc_offset"]))
+        except (ValueError, OverflowError) as exc:
+            rejects.append(warehouse.Reject(number, f"bad value: {quote_input(exc)}", reject_raw(line)))
             continue
-        moment = adjusted_time(day, row["timestamp"], row["utc_offset"], drift_for(row["utc_offset"]))
         row["timestamp_adj"] = moment.isoformat(sep=" ")
         rows.append(row)
     return rows, rejects
@@ -227,6 +257,9 @@ def _standardize(run: StageRun, item: Item) -> ItemResult:
         objects.append((entry, documents.dumps({"header": header, "data": rows})))
     if not objects:
         raise ItemError(f"{source.pointer}: the archive holds no zone count files")
+    if rejects and not volume:
+        raise ItemError(f"{source.pointer}: none of its {len(rejects):,} count lines is readable "
+                        f"(wrong columns?); line {rejects[0].line_number}: {rejects[0].reason}")
     obs = [Obs(item.day, SOURCE, "volume", item.base, float(volume),
                dt.datetime.fromisoformat(min(times)) if times else None,
                dt.datetime.fromisoformat(max(times)) if times else None)]

@@ -14,9 +14,11 @@ import datetime as dt
 import hashlib
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from tributary import warehouse
+from tributary.errors import MAX_CELL_CHARS, MAX_COLUMNS, BadInput, quote_input, reject_raw
 from tributary.traffic import catalog, documents, publish, unit_data
 from tributary.traffic.calendar import day_of_week, localise, timebin_label
 from tributary.traffic.catalog import CatalogEntry
@@ -40,7 +42,8 @@ def _vendor():
     conn = BaseHook.get_connection(CONN_ID)
     table = (conn.extra_dejson or {}).get("table", DEFAULT_TABLE)
     if not all(part.replace("_", "").isalnum() for part in table.split(".")):
-        raise ValueError(f"connection {CONN_ID!r}: table {table!r} is not a plain schema.table name")
+        raise BadInput(f"connection {CONN_ID!r}: table {quote_input(table, 80)!r} is not a plain "
+                       "schema.table name")
     return conn.get_hook(), table
 
 
@@ -73,21 +76,63 @@ def _ingest(run: StageRun, item: Item) -> ItemResult:
 def standardize_rows(lines: list[str]) -> tuple[list[dict[str, Any]], list[warehouse.Reject]]:
     """CSV with a header → records with integers cast and the time localised; bad rows rejected."""
     reader = csv.DictReader(lines)
-    missing = set(COLUMNS) - set(reader.fieldnames or [])
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ItemError(f"wavetronix CSV header is not readable ({exc})") from None
+    if len(header) > MAX_COLUMNS:
+        raise ItemError(f"wavetronix CSV header has {len(header):,} columns, more than {MAX_COLUMNS:,}")
+    missing = set(COLUMNS) - set(header)
     if missing:
-        raise ItemError(f"wavetronix CSV lacks columns {sorted(missing)}")
+        raise ItemError(f"wavetronix CSV lacks columns {sorted(missing)} "
+                        f"(header: {quote_input(','.join(header))})")
     data, rejects = [], []
-    for number, row in enumerate(reader, start=2):
+    for number, row in _numbered(reader):
+        raw = reject_raw(lines[number - 1] if number <= len(lines) else "")
+        problem = _problem(row, len(header))
+        if problem:
+            rejects.append(warehouse.Reject(number, problem, raw))
+            continue
         try:
             record: dict[str, Any] = {k.lower(): row[k] for k in COLUMNS}
             for k in INTEGERS:
                 record[k.lower()] = int(row[k])
             record["curdatetime"] = localise(dt.datetime.fromisoformat(row["curDateTime"])).isoformat(sep=" ")
         except (TypeError, ValueError) as exc:
-            rejects.append(warehouse.Reject(number, f"bad value: {exc}", ",".join(map(str, row.values()))))
+            rejects.append(warehouse.Reject(number, f"bad value: {quote_input(exc)}", raw))
             continue
         data.append(record)
+    if rejects and not data:
+        raise ItemError(f"wavetronix CSV: none of its {len(rejects):,} rows is readable; "
+                        f"line {rejects[0].line_number}: {rejects[0].reason}")
     return data, rejects
+
+
+def _numbered(reader: csv.DictReader) -> Iterator[tuple[int, dict | None]]:
+    """(line number, row) per data row; None as the row for a line the csv module refuses
+    (a cell over its field limit)."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield reader.reader.line_num, None
+            continue
+        yield reader.reader.line_num, row
+
+
+def _problem(row: dict | None, width: int) -> str | None:
+    if row is None:
+        return f"a cell holds more than {MAX_CELL_CHARS:,} characters"
+    if None in row or None in row.values():
+        return f"expected {width} fields"
+    values = [str(v) for v in row.values()]
+    if any("\x00" in v for v in values):
+        return "holds a NUL byte"
+    if max(map(len, values), default=0) > MAX_CELL_CHARS:
+        return f"a cell holds more than {MAX_CELL_CHARS:,} characters"
+    return None
 
 
 def volume_obs(day: dt.date, data: list[dict[str, Any]]) -> list[Obs]:
