@@ -21,6 +21,8 @@ TMP = Path(os.environ["TRIBUTARY_TEST_TMP"])
 HEARTBEAT_TIMEOUT = 12
 #: A message reserved by the killed worker is re-queued after this many seconds.
 QUEUED_TIMEOUT = 40
+#: Users besides the admin, to test what each role may do through the APIs.
+USERS = {"vera": "viewer", "uma": "user"}
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +71,7 @@ def airflow_cluster(redis_broker: LocalRedis, docs_target: Path, ops_warehouse: 
         broker_url=redis_broker.url,
         heartbeat_timeout=HEARTBEAT_TIMEOUT,
         queued_timeout=QUEUED_TIMEOUT,
+        users=USERS,
         extra_env={
             "AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(
                 {"tributary": {"dir": str(docs_target), "name": "Tributary dbt docs"}}),

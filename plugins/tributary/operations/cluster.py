@@ -71,6 +71,9 @@ class ClusterConfig:
     #: timeout (hours). Airflow's default is 600.
     queued_timeout: int = 600
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: Users besides the admin, name -> SimpleAuthManager role (viewer, user, op, admin); each
+    #: gets a generated password (`AirflowCluster.passwords`).
+    users: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,6 +105,8 @@ class AirflowCluster:
         self.url = f"http://{config.host}:{self.port}"
         self.username = ADMIN_USER
         self.password = secrets.token_urlsafe(12)
+        self.passwords = {ADMIN_USER: self.password,
+                          **{name: secrets.token_urlsafe(12) for name in config.users}}
         self.env = self._environment(base_env)
         self.components = self._components()
 
@@ -117,7 +122,8 @@ class AirflowCluster:
             "AIRFLOW__CORE__EXECUTOR": cfg.executor,
             "AIRFLOW__CORE__HOSTNAME_CALLABLE": HOSTNAME_CALLABLE,
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(
+                f"{name}:{role}" for name, role in {ADMIN_USER: "admin", **cfg.users}.items()),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             # The execution API lives in the API server: every task supervisor calls it, so a
             # port other than 8080 must be spelled out here (else tasks call localhost:8080).
@@ -187,7 +193,7 @@ class AirflowCluster:
     def start(self, timeout: float = 180.0) -> AirflowCluster:
         home = self.config.home
         (home / "processes").mkdir(parents=True, exist_ok=True)
-        (home / "passwords.json").write_text(json.dumps({self.username: self.password}) + "\n")
+        (home / "passwords.json").write_text(json.dumps(self.passwords) + "\n")
         try:
             for comp in self.components:
                 self._launch(comp)
@@ -262,10 +268,11 @@ class AirflowCluster:
     def logs(self, chars: int = 2500) -> str:
         return "\n".join(f"--- {c.name} ---\n{c.log_tail(chars)}" for c in self.components)
 
-    def api(self):
+    def api(self, username: str = ADMIN_USER):
+        """A REST client logged in as ``username`` (the admin unless told)."""
         from tributary.operations.airflow_api import AirflowApi  # noqa: PLC0415
 
-        return AirflowApi(self.url, self.username, self.password)
+        return AirflowApi(self.url, username, self.passwords[username])
 
     def __enter__(self) -> AirflowCluster:
         return self.start()
