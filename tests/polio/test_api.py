@@ -75,6 +75,19 @@ def test_datapoints_master_data_and_data_entry(polio_db, client, dbt):
     assert sorted(rows[1:]) == [["2016-01 NID", "Dala", "10.0", "100.0"],
                                 ["2016-01 NID", "Kano", "30.0", "100.0"]]
 
+    # Pages: values in JSON, (campaign, region) rows in CSV; `more` in meta and in the headers.
+    params = {"indicator__in": "missed", "parent_region__in": "Kano", "limit": 1}
+    first = client.get("/api/v1/datapoint", params=params)
+    assert first.json()["meta"] | {"count": 1, "limit": 1, "offset": 0, "more": True} == first.json()["meta"]
+    assert first.headers["X-More"] == "true" and 'rel="next"' in first.headers["Link"]
+    last = client.get("/api/v1/datapoint", params={**params, "offset": 1}).json()
+    assert last["meta"]["more"] is False and len(last["objects"]) == 1
+    assert last["objects"][0]["region"] != first.json()["objects"][0]["region"]
+    csv_page = client.get("/api/v1/datapoint", params={**params, "format": "csv"})
+    assert len(csv_page.text.splitlines()) == 2 and csv_page.headers["X-More"] == "true"
+    assert client.get("/api/v1/datapoint", params={**params, "limit": 10_001}).status_code == 422
+    assert client.get("/api/v1/region", params={"limit": 2}).headers["X-More"] == "true"
+
     assert {"name": "Kano", "parent": "Nigeria", "region_type": "province"} in client.get("/api/v1/region").json()
     assert [c["name"] for c in client.get("/api/v1/campaign").json()] == ["2016-03 SNID", "2016-01 NID"]
     assert {"name": "pct missed", "data_format": "pct"} in client.get("/api/v1/indicator").json()
