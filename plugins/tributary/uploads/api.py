@@ -118,8 +118,8 @@ def _store_and_start(kind: Kind, upload: UploadFile, file_name: str, fields: dic
             run_id = dag_runs.trigger(kind.dag_id, conf, token=writer.airflow_token)
         except dag_runs.TriggerFailed as exc:
             store.record_run(upload_id, None, str(exc))
-            raise HTTPException(status.HTTP_502_BAD_GATEWAY,
-                                f"stored as {placed.key}, but the {kind.dag_id} run was not started: {exc}") from None
+            raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"stored as {placed.key}, but the "
+                                f"{kind.dag_id} run was not started: {exc}") from None
         store.record_run(upload_id, run_id)
     return UploadAccepted(key=placed.key, dag_id=kind.dag_id, dag_run_id=run_id, upload_id=upload_id,
                           sha256=received.sha256, size=received.size, conf=conf)

@@ -28,10 +28,12 @@ def airflow_base_url() -> str:
     """Where this deployment's API server answers (``[api] base_url``, else its host and port)."""
     from airflow.configuration import conf  # noqa: PLC0415  (only inside Airflow)
 
-    base = conf.get("api", "base_url", fallback="") or ""
-    if not base.strip():
-        host = conf.get("api", "host", fallback="localhost")
-        base = f"http://{'localhost' if host in ('', '0.0.0.0', '::') else host}:{conf.get('api', 'port', fallback='8080')}"
+    base = (conf.get("api", "base_url", fallback="") or "").strip()
+    if not base:
+        host = conf.get("api", "host", fallback="") or "localhost"
+        if host in ("0.0.0.0", "::"):  # listening everywhere: loopback reaches it
+            host = "localhost"
+        base = f"http://{host}:{conf.get('api', 'port', fallback='8080')}"
     return base.rstrip("/")
 
 
@@ -44,7 +46,8 @@ def trigger(dag_id: str, conf: dict[str, Any], *, token: str) -> str:
     """Start a run of ``dag_id`` with ``conf`` as the token's user; its run id."""
     try:
         with _client(token) as client:
-            response = client.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})
+            response = client.post(f"/api/v2/dags/{dag_id}/dagRuns",
+                                   json={"logical_date": None, "conf": conf})
     except httpx.HTTPError as exc:
         raise TriggerFailed(f"Airflow's API did not answer: {type(exc).__name__}: {exc}") from None
     if response.status_code >= 400:

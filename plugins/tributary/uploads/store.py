@@ -99,8 +99,8 @@ def record(kind: Kind, placed: Placed, file: Received, file_name: str, conf: dic
 
 def record_run(upload_id: int, dag_run_id: str | None, trigger_error: str | None = None) -> None:
     with warehouse.transaction() as conn:
-        conn.execute("update raw_platform.upload set dag_run_id = %s, trigger_error = %s where upload_id = %s",
-                     (dag_run_id, trigger_error, upload_id))
+        conn.execute("update raw_platform.upload set dag_run_id = %s, trigger_error = %s "
+                     "where upload_id = %s", (dag_run_id, trigger_error, upload_id))
 
 
 # --- listing ------------------------------------------------------------------------------------
