@@ -27,9 +27,10 @@ INGEST_ONLY = os.environ.get("POLIO_BENCH_INGEST_ONLY", "") not in ("", "0")
 
 CHILD_INGEST = """
 import sys, time
+from pathlib import Path
 from tributary.polio.ingest import ingest
 t = time.monotonic()
-r = ingest(sys.argv[1], url=sys.argv[2])
+r = ingest(Path(sys.argv[1]), url=sys.argv[2])
 print(time.monotonic() - t, r.facts)
 """
 

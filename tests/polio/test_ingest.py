@@ -176,3 +176,27 @@ def test_facts_of_the_earlier_layout_move_to_the_stream_tables(fresh_warehouse):
         (bulk.id_base(1) + 3, 1, 3, "Dala", "missed"), (bulk.id_base(2) + 1, 2, 2, "Lagos", "missed")]
     # and new documents load beside them
     assert query(url, "select count(*) from raw_polio.source_datapoint_0") == [(4,)]
+
+
+def test_documents_of_the_layout_before_reading_params_were_read_with_the_defaults(fresh_warehouse):
+    # The layout before: no reading or source column, one loaded document per checksum.
+    url = fresh_warehouse
+    with psycopg.connect(url) as conn:
+        conn.execute("drop index raw_polio.document_checksum_loaded")
+        conn.execute("alter table raw_polio.document drop column reading, drop column source")
+        conn.execute("create unique index document_checksum_loaded on raw_polio.document (checksum) "
+                     "where status = 'loaded'")
+        conn.execute("insert into raw_polio.document (file_name, checksum, status, layout) "
+                     "values ('a.csv', 'a', 'loaded', 'long')")
+    for _ in range(2):  # at every start
+        with psycopg.connect(url) as conn:
+            warehouse.create_raw_tables(conn, "polio")
+    assert query(url, "select reading, source from raw_polio.document") == [
+        ({"region_column": "region", "campaign_column": "campaign", "ignore_columns": []}, None)]
+    with psycopg.connect(url) as conn:
+        conn.execute("""insert into raw_polio.document (file_name, checksum, status, layout, reading)
+                        values ('a.csv', 'a', 'loaded', 'wide', '{"region_column": "geocode",
+                                "campaign_column": "campaign", "ignore_columns": []}')""")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("insert into raw_polio.document (file_name, checksum, status, layout) "
+                         "values ('a.csv', 'a', 'loaded', 'long')")

@@ -1,6 +1,8 @@
 """`make demo` for polio: master data, a long and a wide document, a mapping file, one data-entry
 value, a refresh; then counts and what still needs mapping. Idempotent: a second run loads
-nothing new (same documents by checksum, same mappings and entry)."""
+nothing new (same documents by checksum and reading params, same mappings and entry). The DAGs
+have no sample defaults, so every input is named here (absolute paths under include/sample,
+an input root by default)."""
 
 from __future__ import annotations
 
