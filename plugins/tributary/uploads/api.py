@@ -21,7 +21,6 @@ from tributary.api import pages
 from tributary.api.auth import Identity, Who, Writer
 from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
 from tributary.errors import BadInput
-from tributary.lake import LakeError
 from tributary.uploads import dag_runs, store
 from tributary.uploads.kinds import KINDS, Kind, Placed, UploadRejected, kind_named
 
@@ -134,7 +133,6 @@ def _store_and_start(kind: Kind, upload: UploadFile, file_name: str, fields: dic
                404: {"description": "no such kind"},
                413: {"description": "larger than TRIBUTARY_UPLOAD_MAX_MB; nothing stored"},
                422: {"description": "unknown or bad form field, or a file name the kind does not read"},
-               503: {"description": "the lake could not be written; nothing stored"},
                502: {"description": "stored, but Airflow did not start the run"}},
     description=(
         "Stores the file in the lake at `landing/<kind>/<sha256 prefix>/<file name>` (atomically; "
@@ -165,8 +163,6 @@ async def upload(kind: str, request: Request, writer: Writer) -> UploadAccepted:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
     except BadInput as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-    except LakeError as exc:  # nothing recorded: the file is not in the lake
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"the lake is unavailable: {exc}") from None
     finally:
         await form.close()
 
