@@ -4,7 +4,7 @@
 
 All files found are loaded in one transaction. A file that cannot be read as a whole fails the
 run at once (`DimensionError`, a `BadInput`: no retries, nothing loaded, files stay in landing):
-empty, not UTF-8 text (binary), a header missing a required column or over 4,096 columns, or a
+empty or a header alone, not UTF-8 text (binary), a header missing a required column or over 4,096 columns, or a
 quote that opens and never closes (cells hold no line breaks, so a row running over several
 lines is that). A row is rejected with its line number (`raw_app.reject`) when it has the
 wrong number of fields, no key, a date that is not a date or lies in the future, a NUL byte, a
@@ -158,6 +158,7 @@ def read_dimension(text: Iterable[str], kind: DimensionKind, source: str,
                                      line=1, value=", ".join(header)))
     at = [names.index(c) for c in kind.columns]
     seen: dict[tuple, int] = {}
+    number = 1
     for number, fields, problem in rows:
         if fields is not None and not any(f.strip() for f in fields):
             continue
@@ -185,6 +186,8 @@ def read_dimension(text: Iterable[str], kind: DimensionKind, source: str,
             continue
         seen[key] = number
         yield tuple(row[c] for c in kind.columns)
+    if not seen and not rejects:
+        raise DimensionError(located(source, "holds a header and no rows: nothing loaded", line=number))
 
 
 def pending_files(lake: Lake) -> list[tuple[str, DimensionKind]]:
