@@ -131,8 +131,9 @@ def _fields(line: str, width: int) -> tuple[list[str] | None, str | None]:
         return None, f"longer than {width * (MAX_CELL_CHARS + 1):,} characters"
     try:
         values = next(csv.reader([line]), [])
-    except csv.Error as exc:
-        return None, f"not readable as CSV ({exc})"
+    except csv.Error as exc:  # the csv module's own cell limit (128 KB) is past ours
+        return None, (f"a cell holds more than {MAX_CELL_CHARS:,} characters" if "field limit" in str(exc)
+                      else f"not readable as CSV ({exc})")
     if not "".join(values).strip():
         return None, None
     if len(values) != width:

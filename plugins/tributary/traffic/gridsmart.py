@@ -140,8 +140,9 @@ def parse_zone(text: str, day: dt.date, drift_for: Any) -> tuple[list[dict[str, 
         else:
             try:
                 values = next(csv.reader([line]), [])
-            except csv.Error as exc:
-                values, problem = [], f"not readable as CSV ({exc})"
+            except csv.Error as exc:  # the csv module's own cell limit (128 KB) is past ours
+                values, problem = [], (f"a cell holds more than {MAX_CELL_CHARS:,} characters"
+                                       if "field limit" in str(exc) else f"not readable as CSV ({exc})")
         if problem:
             rejects.append(warehouse.Reject(number, problem, reject_raw(line)))
             continue
