@@ -137,3 +137,25 @@ def test_source_file(case: Case, warehouse_url, file_lake):
         assert len(rejects) == 1 and re.search(case.rejected, rejects[0][0]), rejects
         assert rejects[0][1] <= 4_100
     assert file_lake.get_bytes(path) == case.data  # the input is where it was, unchanged
+
+
+def test_a_source_not_answering_is_retried_bad_input_is_not(warehouse_url, file_lake):
+    """The stage's failure is a BadInput only when every failed item failed on bad input."""
+    from tributary.errors import SourceUnavailable
+    from tributary.traffic.stages import Item, ItemError, Stage, StageFailed
+
+    def failing(errors):
+        def process(run, item):
+            raise errors[item.label]
+        return Stage("standardize", "zz", "rawjson",
+                     lambda run: [Item(label, run.start, label) for label in errors], process,
+                     is_done=lambda run, item: False)
+
+    day = dt.date(2034, 1, 1)
+    bad = {"a": ItemError("a is truncated"), "b": ItemError("b is truncated")}
+    with pytest.raises(BadItems):
+        run_stage(failing(bad), day, day + dt.timedelta(days=1), StageOptions(), file_lake)
+    mixed = {"a": ItemError("a is truncated"), "b": SourceUnavailable("camera b did not answer")}
+    with pytest.raises(StageFailed) as failed:
+        run_stage(failing(mixed), day, day + dt.timedelta(days=1), StageOptions(), file_lake)
+    assert not isinstance(failed.value, BadInput) and "2 failed" in str(failed.value)

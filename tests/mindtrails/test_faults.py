@@ -13,11 +13,11 @@ import uuid
 
 import psycopg
 import pytest
+from tributary.errors import BadInput, SourceUnavailable
 from tributary.lake import open_lake
 from tributary.mindtrails import export, pipeline, recover, rsa_fields
 from tributary.mindtrails.backups import ROOT
 from tributary.mindtrails.servers import load_server
-from tributary.errors import BadInput, SourceUnavailable
 from tributary.mindtrails.site_client import SiteError, SiteRefused, SiteUnavailable
 
 from tests.mindtrails.conftest import connect_server, start_site
