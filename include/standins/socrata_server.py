@@ -218,7 +218,7 @@ class Source:
 
 class State:
     def __init__(self, args: argparse.Namespace) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # answers are logged while some routes hold it
         self.username = args.username or os.environ.get("SOCRATA_STANDIN_USERNAME") or ""
         self.password = args.password or os.environ.get("SOCRATA_STANDIN_PASSWORD") or ""
         self.app_token = args.app_token or os.environ.get("SOCRATA_STANDIN_APP_TOKEN") or ""
