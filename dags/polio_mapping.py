@@ -14,7 +14,9 @@ or a file: `path` — a CSV with columns kind, source_string, master (blank mast
 lake key (e.g. `landing/polio_mapping/2016.csv`) or an absolute path under the input roots
 (`TRIBUTARY_INPUT_ROOTS`; by default `include/sample` and a local lake's folder).
 
-Emits `tributary://raw_polio`, which schedules `polio_refresh`.
+Every change is recorded in `raw_polio.mapping_change` with the user who triggered the run, via
+`csv` for a file and `ui` for one mapping (the trigger form). Emits `tributary://raw_polio`, which
+schedules `polio_refresh`. For many strings at once, with suggestions, see `polio_mapping_review`.
 """
 
 from datetime import datetime
@@ -47,18 +49,19 @@ from tributary.polio.assets import RAW_POLIO
 )
 def polio_mapping():
     @task(outlets=[RAW_POLIO])
-    def apply(params: dict) -> dict:
+    def apply(params: dict, dag_run=None) -> dict:
         from tributary.errors import BadInput
         from tributary.inputs import resolve_input
         from tributary.polio.master import Mapping, apply_mappings, read_mapping_file
 
+        by = getattr(dag_run, "triggering_user_name", None) or "polio_mapping"
         if params.get("path"):
             mappings = read_mapping_file(resolve_input(params["path"], param="path"))
-        elif params.get("kind") and params.get("source_string"):
-            mappings = [Mapping(params["kind"], params["source_string"], params.get("master") or None)]
-        else:
-            raise BadInput("give either path, or kind and source_string (and master)")
-        return apply_mappings(mappings)
+            return apply_mappings(mappings, by=by, via="csv")
+        if params.get("kind") and params.get("source_string"):
+            mapping = Mapping(params["kind"], params["source_string"], params.get("master") or None)
+            return apply_mappings([mapping], by=by, via="ui")
+        raise BadInput("give either path, or kind and source_string (and master)")
 
     apply()
 

@@ -9,6 +9,9 @@ Builds the polio dbt models (`models/polio`), each model's tests right after it:
 - `polio.rejected_value` — values that are neither numbers, percentages nor yes/no
 - `polio.agg_datapoint` — values aggregated up the region tree
 - `polio.datapoint_with_computed` — plus calculated indicators
+- `polio.mapping_suggestion` — suggested masters for what is unmapped (task `suggest_mappings`,
+  after the models; it emits `tributary://polio/unmapped` when the refresh left new strings
+  unmapped, which opens a `polio_mapping_review`, and is skipped otherwise)
 
 Incremental: only what changed since the last refresh (by `raw_polio.change_log`) is rebuilt.
 Scheduled whenever the other polio DAGs change raw data (`tributary://raw_polio`); trigger by
@@ -17,11 +20,11 @@ hand to refresh now. No params.
 
 from datetime import datetime
 
-from airflow.sdk import dag
+from airflow.sdk import dag, task
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
 from tributary.marts import marts_built
-from tributary.polio.assets import RAW_POLIO
+from tributary.polio.assets import POLIO_UNMAPPED, RAW_POLIO
 
 
 @dag(
@@ -35,7 +38,18 @@ from tributary.polio.assets import RAW_POLIO
     doc_md=__doc__,
 )
 def polio_refresh():
-    dbt_models("polio_models", select=["path:models/polio"]) >> marts_built("polio")
+    @task(outlets=[POLIO_UNMAPPED])
+    def suggest_mappings() -> dict:
+        """Suggest masters for every unmapped string; skipped (no review) when none is new."""
+        from airflow.sdk.exceptions import AirflowSkipException
+        from tributary.polio.mapping_review import refresh_suggestions
+
+        candidates, new = refresh_suggestions()
+        if not new:
+            raise AirflowSkipException(f"{len(candidates)} strings unmapped, none new: no review opened")
+        return {"unmapped": len(candidates), "new": new}
+
+    dbt_models("polio_models", select=["path:models/polio"]) >> marts_built("polio") >> suggest_mappings()
 
 
 polio_refresh()

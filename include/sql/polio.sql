@@ -177,3 +177,35 @@ create table if not exists raw_polio.change_log (
     indicator     text,
     changed_at    timestamptz not null default now()
 );
+
+-- Master regions may carry the code senders write for them (a geocode such as
+-- AF001039003000000000): a source string equal to it is the strongest mapping suggestion.
+alter table raw_polio.region add column if not exists code text;
+create index if not exists region_code on raw_polio.region (upper(code));
+
+-- Every change of a mapping, who made it and how (plugins/tributary/polio/master.py VIAS): the
+-- review form or a trigger form in the web UI, the HTTP API, a mapping file, auto-apply.
+create table if not exists raw_polio.mapping_change (
+    change_id     bigint generated always as identity primary key,
+    kind          text not null,
+    source_string text not null,
+    old_master    text,
+    new_master    text,
+    changed_by    text not null,
+    via           text not null check (via in ('ui', 'api', 'csv', 'auto')),
+    changed_at    timestamptz not null default now()
+);
+create index if not exists mapping_change_string on raw_polio.mapping_change (kind, source_string);
+
+-- Suggested masters for each unmapped string (plugins/tributary/polio/suggest.py), rewritten by
+-- polio_refresh and polio_mapping_review; read through the mart polio.mapping_suggestion.
+create table if not exists raw_polio.mapping_suggestion (
+    kind          text not null,
+    source_string text not null,
+    rank          smallint not null,
+    master        text not null,
+    score         double precision not null,
+    reason        text not null,
+    computed_at   timestamptz not null default now(),
+    primary key (kind, source_string, rank)
+);

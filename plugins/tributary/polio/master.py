@@ -42,6 +42,8 @@ MASTER_FILES = {
                                   ["indicator", "component", "calculation"],
                                   ["indicator", "component", "calculation"]),
 }
+#: Columns a master file may have: loaded when present, left alone when absent.
+OPTIONAL_COLUMNS = {"regions.csv": ["code"]}
 
 
 class MasterDataError(BadInput):
@@ -63,13 +65,15 @@ class MetadataResult:
 # --- master data ------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
+def _read_csv(path: Path, columns: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
+    """Rows with ``columns`` (all required) and those of ``optional`` the header has."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
         missing = [c for c in columns if c not in header]
         if missing:
             raise MasterDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        columns = columns + [c for c in optional or [] if c in header]
         rows = []
         for record in reader:
             row = {c: (record.get(header[c]) or "").strip() for c in columns}
@@ -96,7 +100,8 @@ def _clean_rows(name: str, rows: list[dict[str, str]]) -> list[tuple]:
         where = f"{name} line {n}"
         try:
             if name == "regions.csv":
-                out.append((row["name"], row["parent"] or None, row["region_type"] or None))
+                code = (row["code"] or None,) if "code" in row else ()
+                out.append((row["name"], row["parent"] or None, row["region_type"] or None, *code))
             elif name == "campaigns.csv":
                 start, end = _date(row["start_date"], where), _date(row["end_date"], where)
                 if start and end and end < start:
@@ -160,16 +165,18 @@ def load_metadata(folder: InputFolder | Path, *, url: str | None = None) -> Meta
         present = [name for name in MASTER_FILES if (local / name).is_file()]
         if not present:
             raise MasterDataError(f"{quote_input(folder.given)}: none of {', '.join(MASTER_FILES)} found")
-        prepared = {}
+        prepared, columns_of = {}, {}
         for name in present:
             table, columns, _key = MASTER_FILES[name]
-            prepared[name] = _clean_rows(name, _read_csv(local / name, columns))
+            rows = _read_csv(local / name, columns, OPTIONAL_COLUMNS.get(name))
+            columns_of[name] = list(rows[0]) if rows else columns
+            prepared[name] = _clean_rows(name, rows)
     rows_in, inserted, updated = {}, {}, {}
     with warehouse.transaction(url) as conn:
         changes.lock_for_write(conn)
         for name in present:
-            table, columns, key = MASTER_FILES[name]
-            result = warehouse.load(conn, table, columns, prepared[name], mode="upsert", key=key)
+            table, _columns, key = MASTER_FILES[name]
+            result = warehouse.load(conn, table, columns_of[name], prepared[name], mode="upsert", key=key)
             rows_in[name], inserted[name], updated[name] = result.rows_in, result.inserted, result.updated
         _check_references(conn)
         if any(inserted.values()) or any(updated.values()):
@@ -183,6 +190,9 @@ def load_metadata(folder: InputFolder | Path, *, url: str | None = None) -> Meta
 
 MASTER_TABLE = {"region": "raw_polio.region", "campaign": "raw_polio.campaign",
                 "indicator": "raw_polio.indicator"}
+#: How a mapping change was made (raw_polio.mapping_change.via): the review form or trigger form
+#: in the web UI, the HTTP API, a mapping file, or auto-apply of a suggestion.
+VIAS = ("ui", "api", "csv", "auto")
 
 
 @dataclass(frozen=True)
@@ -206,8 +216,13 @@ def read_mapping_file(source: InputFile | Path) -> list[Mapping]:
     return [Mapping(r["kind"].lower(), r["source_string"], r["master"] or None) for r in rows]
 
 
-def apply_mappings(mappings: Iterable[Mapping], *, url: str | None = None) -> dict[str, int]:
-    """Set or remove mappings (one transaction); every named master must exist."""
+def apply_mappings(mappings: Iterable[Mapping], *, by: str = "tributary", via: str = "api",
+                   url: str | None = None) -> dict[str, int]:
+    """Set or remove mappings (one transaction); every named master must exist. Each change of a
+    string's master is recorded in ``raw_polio.mapping_change`` with ``by`` (who) and ``via``
+    (one of `VIAS`)."""
+    if via not in VIAS:
+        raise ValueError(f"via {via!r} is not one of {', '.join(VIAS)}")
     mappings = list(mappings)
     problems = [f"kind {m.kind!r} is not one of {', '.join(KINDS)}" for m in mappings
                 if m.kind not in KINDS]
@@ -227,6 +242,14 @@ def apply_mappings(mappings: Iterable[Mapping], *, url: str | None = None) -> di
                                           "load them with polio_metadata first")
         # The last line for a string wins, as if the mappings were applied one by one.
         final = {(m.kind, m.source_string): m.master for m in mappings}
+        old = {(k, s): master for k, s, master in conn.execute(
+            "select kind, source_string, master from raw_polio.mapping "
+            "where (kind, source_string) in (select * from unnest(%s::text[], %s::text[]))",
+            ([k for k, _ in final], [s for _, s in final]))}
+        history = [(k, s, old.get((k, s)), master, by, via) for (k, s), master in final.items()
+                   if old.get((k, s)) != master]
+        warehouse.load(conn, "raw_polio.mapping_change",
+                       ["kind", "source_string", "old_master", "new_master", "changed_by", "via"], history)
         to_set = [(k, s, master) for (k, s), master in final.items() if master]
         to_remove = [(k, s) for (k, s), master in final.items() if not master]
         result = warehouse.load(conn, "raw_polio.mapping", ["kind", "source_string", "master"],
@@ -237,7 +260,8 @@ def apply_mappings(mappings: Iterable[Mapping], *, url: str | None = None) -> di
                 "delete from raw_polio.mapping where kind = %s and source_string = %s",
                 (kind, source_string)).rowcount
         changes.log_changes(conn, [changes.mapping_change(k, s) for k, s in final])
-    counts = {"set": result.inserted + result.updated, "unchanged": result.skipped, "removed": removed}
+    counts = {"set": result.inserted + result.updated, "unchanged": result.skipped, "removed": removed,
+              "changed": len(history)}
     log.info("mappings: %s", counts)
     return counts
 
