@@ -197,6 +197,17 @@ def _mode(pub: Publication, book, portal_row_id: str | None,
     return "upsert"
 
 
+def _plan_for_comparison(reader) -> None:
+    """Until the reader's transaction ends: join the source with the ledger by hashing.
+
+    Right after a large first publication the ledger's statistics still say "empty", and the
+    planner then picks a nested loop that compares every source row with every recorded one
+    (minutes for 20,000 rows). Both sides are read whole anyway, so a hash join is the plan.
+    """
+    reader.execute("set local enable_nestloop = off")
+    reader.execute("set local work_mem = '64MB'")
+
+
 def _send(pub: Publication, portal: Portal | None, fallback: CsvFallback | None, number: int,
           objects: Sequence[dict[str, Any]], deleted: bool) -> tuple[UpsertResult, dict[str, Any]]:
     if pub.simulate:
@@ -235,6 +246,8 @@ def _upserts(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
         emit(f"{pub.source_label} -> {pub.portal}/resource/{pub.dataset_id}.json: {remaining:,} "
              f"rows to send in chunks of {pub.chunk_size:,} by {pub.row_id!r}"
              + (" (full: every row)" if pub.full else ""))
+    if diff:
+        _plan_for_comparison(reader)
     statement, params = changed_rows(source, columns, pub.row_id, after=after,
                                      against=(pub.portal, pub.dataset_id) if diff else None)
     names = [n for n, _ in columns]
@@ -267,6 +280,7 @@ def _deletes(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
              run: ledger.RunState, book, reader, portal: Portal | None,
              fallback: CsvFallback | None, emit: Callable[[str], None]) -> None:
     ids = source_ids(source, columns, pub.row_id)
+    _plan_for_comparison(reader)
     stale = ledger.count_stale(reader, pub, ids)
     emit(f"sync_deletes: {stale:,} row(s) published before are gone from the source")
     if not stale:
