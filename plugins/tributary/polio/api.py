@@ -6,6 +6,8 @@
 - ``GET /region``, ``/campaign``, ``/indicator``: master data.
 - ``POST /datapoint``: data entry (a role that may trigger DAGs). The value is stored at once
   (202) and shows in the marts after the next ``polio_refresh``.
+- ``GET /polio/mapping/missing``, ``PUT /polio/mapping``: the mapping workbench
+  (`tributary.polio.mapping_api`).
 
 Every list is one page (`tributary.api.pages`): ``limit``/``offset``, ``more``, ``format=csv``.
 
@@ -23,9 +25,11 @@ from pydantic import BaseModel, Field
 from tributary.api import pages
 from tributary.api.auth import Caller, Writer
 from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
+from tributary.polio import mapping_api
 from tributary.polio.master import Entry, MasterDataError, enter_values
 
 router = APIRouter(tags=["polio"])
+router.include_router(mapping_api.router)
 
 DEFAULT_START = dt.date(2012, 1, 1)
 DEFAULT_END = dt.date(2900, 1, 1)
