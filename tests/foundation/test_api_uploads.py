@@ -60,6 +60,12 @@ def test_a_document_upload_lands_in_the_lake_and_its_load_is_listed(fresh_wareho
     assert listed["status"] == "loaded" and listed["error"] is None
     assert listed["facts"] > 0 and listed["rejected_rows"] == 0
     assert _uploads(client, kind="polio_mapping") == []
+    # The same bytes under another name are the document already loaded: listed as such at once.
+    again = _upload(client, "polio_document", "copy.csv", content, region_column="Region",
+                    campaign_column="Campaign").json()
+    assert again["key"] != body["key"]
+    copy, first = _uploads(client, kind="polio_document")
+    assert copy["key"] == again["key"] and (copy["status"], copy["facts"]) == ("loaded", listed["facts"])
 
 
 def test_uploads_land_in_an_s3_lake(fresh_warehouse, s3_lake, client):

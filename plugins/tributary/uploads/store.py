@@ -111,12 +111,14 @@ left join lateral (
     select d.status, d.error, d.facts, d.rejected_rows, null::bigint as inserted,
            null::integer as rejected_cells
     from raw_polio.document d
-    where u.kind = 'polio_document' and d.source = u.key
+    -- By content and reading, not by key: the same bytes read the same way are one document,
+    -- so an upload of a file already loaded under another name shows that document.
+    where u.kind = 'polio_document' and d.checksum = u.sha256
       and d.reading->>'region_column' = coalesce(u.conf->>'region_column', 'region')
       and d.reading->>'campaign_column' = coalesce(u.conf->>'campaign_column', 'campaign')
       and coalesce(d.reading->'ignore_columns', '[]') @> coalesce(u.conf->'ignore_columns', '[]')
       and coalesce(d.reading->'ignore_columns', '[]') <@ coalesce(u.conf->'ignore_columns', '[]')
-    order by d.document_id desc limit 1
+    order by d.status = 'loaded' desc, d.source = u.key desc, d.document_id desc limit 1
 ) doc on true"""
 MATRIX_OUTCOME = """
 left join lateral (
