@@ -8,7 +8,7 @@ mart when the domain's refresh rebuilt it (and on its declared cron schedule, if
 dag must appear in a file for airflow's DAG processor to parse it in safe mode.)
 """
 
-from tributary.socrata.publication_dags import DAG_PREFIX, publication_dag
+from tributary.socrata.publication_dags import publication_dag
 from tributary.socrata.registry import load
 
 for _declaration in load().publications.values():
