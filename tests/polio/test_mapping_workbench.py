@@ -204,3 +204,31 @@ def test_review_answers_map_only_what_was_picked(sample_db):
     assert summary["mapped"] == [{"kind": "region", "source_string": "Khak-e-Safed", "master": "Khaki Safid"}]
     assert summary["skipped"] == 1 and summary["review"] == "answered by uma"
     assert _history(url) == [("region", "Khak-e-Safed", None, "Khaki Safid", "uma", "ui")]
+
+
+@pytest.mark.slow
+def test_refresh_suggests_and_a_review_brings_the_datapoints(sample_db, document):
+    """polio_refresh suggests (and opens a review only for new unmapped strings); the review's
+    picks, once refreshed, bring the strings' datapoints into polio.datapoint."""
+    from tributary.dag_runner import run_dag
+
+    url = sample_db
+    ingest(document("afg.csv", [["campaign", "region", "Percent missed due to refusal"],
+                                ["2016 March NID OPV", "Khak-e- Safed", "0.25"],
+                                ["2016 March NID OPV", "Balabluk", "0.5"]]), url=url)
+    master.apply_mappings(master.read_mapping_file(SAMPLE / "mappings.csv"), url=url, via="csv")
+    first = run_dag("polio_refresh")
+    assert first.ok and first.task_states["suggest_mappings"] == "success", first.table()
+
+    candidates, _ = refresh_suggestions(url)
+    prepared = {"threshold": None, "auto_applied": [], "batch": [c.as_dict() for c in candidates]}
+    picks = {"Khak-e- Safed": "Khaki Safid", "Balabluk": "Bala Bulook"}
+    answers = {field_key(n): picks[item["source_string"]] for n, item in enumerate(prepared["batch"])}
+    apply_review(prepared, {"chosen_options": [MAP], "params_input": answers,
+                            "responded_by_user": {"id": "uma", "name": "uma"}}, url=url)
+    second = run_dag("polio_refresh")
+    assert second.ok and second.task_states["suggest_mappings"] == "skipped", second.table()
+    assert query(url, "select region, value from polio.datapoint "
+                      "where indicator = 'Percent missed due to refusal' order by 1") == [
+        ("Bala Bulook", 0.5), ("Khaki Safid", 0.25)]
+    assert query(url, "select count(*) from polio.mapping_suggestion")[0][0] == 0
