@@ -200,3 +200,81 @@ def test_documents_of_the_layout_before_reading_params_were_read_with_the_defaul
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute("insert into raw_polio.document (file_name, checksum, status, layout) "
                          "values ('a.csv', 'a', 'loaded', 'long')")
+
+
+# --- bad input (issue 16): the same outcome on the bulk and the row-by-row path ---------------
+
+def no_rejects(url: str) -> bool:
+    """raw_polio.reject is made by the first reject: no table, or an empty one."""
+    return query(url, "select to_regclass('raw_polio.reject') is null")[0][0] or query(
+        url, "select count(*) from raw_polio.reject") == [(0,)]
+
+
+def bulk_and_rows(tmp_path, name: str, lines: list[str]):
+    """The same rows as a long document (the bulk path) and as a wide one with a note column
+    (read row by row): two files that differ only in that column."""
+    long = tmp_path / f"{name}-bulk.csv"
+    long.write_bytes("\n".join(["campaign,region,indicator,value", *lines, ""]).encode())
+    wide = tmp_path / f"{name}-rows.csv"
+    wide.write_bytes("\n".join(["note,campaign,region,indicator,value", *(f"n,{line}" for line in lines),
+                                ""]).encode())
+    return {"bulk": (long, {}), "rows": (wide, {"ignore_columns": ["note"]})}
+
+
+def test_a_stray_quote_fails_the_document_with_its_line_on_both_paths(polio_db, tmp_path):
+    url = polio_db
+    lines = ["jan,Kano,missed,1", 'jan,"Lagos,missed,2', *(f"jan,Dala,m{k},3" for k in range(50))]
+    for how, (path, kwargs) in bulk_and_rows(tmp_path, "stray", lines).items():
+        with pytest.raises(DocumentError, match=f"{path.name}, line 3: a quote opens here and never closes"):
+            ingest(path, url, **kwargs)
+        assert query(url, "select status from raw_polio.document where file_name = %s", (path.name,)) == [
+            ("failed",)], how
+    assert query(url, "select count(*) from raw_polio.source_datapoint") == [(0,)]
+    assert no_rejects(url)
+
+
+@pytest.mark.parametrize("text", ["campaign,region,indicator,value\n", "campaign,region,indicator,value",
+                                  "campaign,region,indicator,value\r\n\r\n\r\n",
+                                  "campaign,region,indicator,value\njan,Kano\n"])
+def test_a_document_without_facts_fails_as_no_facts_and_is_recorded(polio_db, tmp_path, text):
+    url = polio_db
+    path = tmp_path / "header-only.csv"
+    path.write_text(text)
+    with pytest.raises(DocumentError, match="header-only.csv: no facts") as caught:
+        ingest(path, url)
+    assert query(url, "select status, error from raw_polio.document") == [("failed", str(caught.value))]
+    assert query(url, "select count(*) from raw_polio.source_datapoint") == [(0,)]
+    assert no_rejects(url)
+
+
+def test_a_cell_over_64_kb_is_rejected_the_same_way_on_both_paths(polio_db, tmp_path):
+    url = polio_db
+    lines = ["jan,Kano,missed,1", f"jan,{'x' * 70_000},missed,2", f"jan,Lagos,missed,{'9' * 3_000_000}",
+             "jan,Dala,missed,3"]
+    outcomes = {}
+    for how, (path, kwargs) in bulk_and_rows(tmp_path, "huge", lines).items():
+        result = ingest(path, url, **kwargs)
+        outcomes[how] = (result.facts, query(
+            url, "select line_number, reason from raw_polio.reject where source = %s order by 1",
+            (f"document:{result.document_id}",)), query(
+            url, "select row_number, region_string, value_string from raw_polio.source_datapoint "
+                 "where document_id = %s order by 1", (result.document_id,)))
+    assert outcomes["bulk"] == outcomes["rows"] == (
+        2, [(3, "a cell holds more than 65,536 characters"), (4, "a cell holds more than 65,536 characters")],
+        [(2, "Kano", "1"), (5, "Dala", "3")])
+    longest = query(url, "select max(greatest(length(region_string), length(value_string))) "
+                         "from raw_polio.source_datapoint")[0][0]
+    assert longest <= 65_536
+
+
+def test_a_huge_header_is_quoted_short_in_the_document_table(polio_db, tmp_path):
+    url = polio_db
+    path = tmp_path / "cols.csv"
+    path.write_text("campaign,district," + ",".join(f"indicator {n}" for n in range(4_000)) + "\njan,Kano,1\n")
+    with pytest.raises(DocumentError, match="no region column"):
+        ingest(path, url)
+    path.write_text("campaign,region," + ",".join(f"c{n}" for n in range(100_000)) + "\n")
+    with pytest.raises(DocumentError, match="more than 4,096"):
+        ingest(path, url)
+    errors = [e for (e,) in query(url, "select error from raw_polio.document order by document_id")]
+    assert len(errors) == 2 and all(len(e) < 400 for e in errors), [len(e) for e in errors]

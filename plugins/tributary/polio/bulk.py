@@ -7,9 +7,11 @@ ranges in parallel and Python never touches a row, which is what brings ingest t
 speed (see bench/RESULTS.md).
 
 Postgres is also the validator. A document it cannot take as one record per line (a ragged row,
-a blank line, a newline inside a quoted cell, bytes of another encoding) raises `NotBulkLoadable`
-with the reason and leaves nothing behind; `ingest` then reads the document row by row, which
-records such rows as rejects.
+a blank line, a newline inside a quoted cell, a quote that never closes, bytes of another
+encoding) raises `NotBulkLoadable` with the reason and leaves nothing behind; `ingest` then reads
+the document row by row, which records such rows as rejects (or fails the document). So does a
+document with a line longer than `MAX_CELL_CHARS` bytes (`Scan.long_line`), which may hold a cell
+over the limit: the row-by-row reader rejects such rows, and every path treats them alike.
 
 Stream k writes to ``raw_polio.source_datapoint_<k>``, whose id default counts from the stream's
 first line (ids are ``document_id * 2**32 + line``; see include/sql/polio.sql). The streams commit
@@ -29,6 +31,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from tributary.errors import MAX_CELL_CHARS
+from tributary.faults import checkpoint
 from tributary.polio.document import CHUNK_BYTES, Layout, Scan
 
 #: Stream tables raw_polio.source_datapoint_<k> exist for this many streams (include/sql/polio.sql).
@@ -86,6 +90,8 @@ def plan(path: Path, info: Scan, layout: Layout, header_line: int) -> Plan:
     header_end = info.record_ends[0]
     if header_line != 1 or header_end is None or header_end[1] != 1:
         raise NotBulkLoadable("the header is not the first line, or no line ends with LF")
+    if info.long_line:
+        raise NotBulkLoadable(f"a line is longer than {MAX_CELL_CHARS:,} bytes (a cell may be too)")
     roles = {layout.campaign: "campaign", layout.region: "region", layout.indicator: "indicator",
              layout.value: "value"}
     columns = [_TABLE_COLUMN[roles[i]] for i in range(4)]
@@ -97,14 +103,14 @@ def plan(path: Path, info: Scan, layout: Layout, header_line: int) -> Plan:
     end = info.size - (len(tail) - len(stripped))
     lines_to_end = info.lines - tail[len(stripped):].count(b"\n")
     starts = sorted({e for e in info.record_ends if e is not None and header_end[0] <= e[0] < end})
+    if not starts:
+        raise NotBulkLoadable("no rows after the header")
     streams = []
     for (start, before), nxt in zip(starts, [*starts[1:], None], strict=True):
         if nxt is None:  # the last stream runs to the last line, which has no newline any more
             streams.append(Stream(start, end, before + 1, lines_to_end - before + 1))
         else:
             streams.append(Stream(start, nxt[0], before + 1, nxt[1] - before))
-    if not streams:
-        raise NotBulkLoadable("no rows after the header")
     if lines_to_end + 1 >= 1 << ID_SHIFT:
         raise NotBulkLoadable("more lines than a document's ids can number")
     return Plan(columns, COPY_ENCODING[info.encoding], streams)
@@ -136,8 +142,10 @@ def copy_streams(url: str, path: Path, plan: Plan, document_id: int) -> int:
                 raise NotBulkLoadable(
                     f"stream {n + 1} holds {stream.lines} lines but {rows} records "
                     "(a quoted cell with a line break?)")
-        for conn in conns:
+        for n, conn in enumerate(conns):
             conn.commit()
+            if n == 0:
+                checkpoint("polio.bulk_between_stream_commits")
         return sum(loaded)
     finally:
         for conn in conns:
@@ -171,6 +179,7 @@ def _copy_stream(conn: psycopg.Connection, plan: Plan, slot: int, base_id: int, 
                         raise OSError(f"{path.name} is shorter than when it was scanned")
                     copy.write(chunk)
                     left -= len(chunk)
+                    checkpoint("polio.bulk_after_first_chunk")
             return cur.rowcount
     except BaseException:
         failed.set()

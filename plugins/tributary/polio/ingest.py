@@ -2,8 +2,9 @@
 
 A long document goes to Postgres' CSV parser over several connections at once (`bulk`); any other
 document, or one the parser refuses, is read row by row here. Either way a document becomes
-'loaded' in one transaction, or not at all: a document that cannot be read is recorded as failed,
-with its error, and leaves no facts. A document is the file *and* how it was read: the same
+'loaded' in one transaction, or not at all: a document that cannot be read, or holds no facts,
+is recorded as failed, with its error, and leaves no facts. Its errors are `DocumentError`
+(`BadInput`: the task fails without retries). A document is the file *and* how it was read: the same
 content (by sha256) read with the same params (`ReadingParams`) again adds nothing, read with
 other params it is a new document.
 The whole load holds the polio write lock (`changes.write_session`).
@@ -26,6 +27,7 @@ from psycopg import sql
 
 from tributary import warehouse
 from tributary.errors import quote_input
+from tributary.faults import checkpoint
 from tributary.inputs import InputFile
 from tributary.polio import bulk, changes
 from tributary.polio.document import DocumentError, Fact, Reading, ReadingParams, Scan, read, scan
@@ -154,8 +156,9 @@ def _load_bulk(conn: psycopg.Connection, url: str, document: Document, info: Sca
         conn.execute("delete from raw_polio.document where document_id = %s", (document_id,))
         raise
     except BaseException as exc:
-        _abandon(conn, document_id, f"load failed: {exc}")
+        _abandon(conn, document_id, f"load failed: {quote_input(exc)}")
         raise
+    checkpoint("polio.bulk_before_marked_loaded")
     with conn.transaction():
         changes.lock_for_write(conn)
         conn.execute("update raw_polio.document set status = 'loaded', facts = %s "
@@ -175,6 +178,8 @@ def _load_rows(conn: psycopg.Connection, document: Document, info: Scan,
             changes.lock_for_write(conn)
             document_id = _new_document(conn, document, info, layout.kind, "loaded")
             loaded = _copy_facts(conn, bulk.id_base(document_id), reading.facts)
+            if not loaded.inserted:
+                raise _no_facts(document, reading)
             if reading.rejects:
                 warehouse.record_rejects(conn, "raw_polio", f"document:{document_id}", reading.rejects)
             conn.execute(
@@ -182,12 +187,22 @@ def _load_rows(conn: psycopg.Connection, document: Document, info: Scan,
                 (loaded.inserted, len(reading.rejects), document_id),
             )
             changes.log_changes(conn, [changes.document_change(document_id)])
+            checkpoint("polio.rows_before_commit")
     except DocumentError as exc:
         _record_failure(conn, document, info.checksum, str(exc))
         raise
     finally:
         reading.close()
     return IngestResult(document_id, "loaded", layout.kind, loaded.inserted, len(reading.rejects))
+
+
+def _no_facts(document: Document, reading: Reading) -> DocumentError:
+    """A document without facts fails: a header alone (or only rejected rows) is no data."""
+    if not reading.rejects:
+        return DocumentError(f"{document.name}: no facts: the header is not followed by any row")
+    first = reading.rejects[0]
+    return DocumentError(f"{document.name}: no facts: all {len(reading.rejects):,} rows were rejected "
+                         f"(line {first.line_number:,}: {first.reason})")
 
 
 def _copy_text(base_id: int, block: list[Fact], start: int) -> bytes:
@@ -220,6 +235,7 @@ def _copy_facts(conn: psycopg.Connection, base_id: int, facts: Iterator[Fact]) -
                 raise DocumentError("more facts than a document's ids can number")
             copy.write(_copy_text(base_id, block, count + 1))
             count += len(block)
+            checkpoint("polio.rows_after_first_block")
     result = warehouse.LoadResult("raw_polio.source_datapoint", count, count)
     # Logged in raw_platform.load as warehouse.load logs its own COPYs (see the module doc there).
     warehouse.record_load(conn, result, "append", started_at, time.monotonic() - started)
