@@ -11,8 +11,10 @@ destination — and the remittance matrix — rows = sending, columns = receivin
 2. **load_migrant_stock**, **load_remittance**: each resolves its param once and loads the file
    in one transaction (a task whose param is empty loads nothing). Country names from the
    headers get stable ids in `raw_migration.country`; cells are streamed in chunks with COPY,
-   insert-new on the primary key (a re-run of the same file inserts 0 rows and says so);
-   footnote rows are skipped and counted; unreadable cells go to `raw_migration.cell_reject`.
+   upserted on the primary key (a re-run of the same file changes nothing and says so; a newer
+   file replaces the values it carries); footnote rows are skipped and counted; documented
+   unreadable cells go to `raw_migration.cell_reject`. A file that is not a whole matrix (a row
+   cut short, no World row, a header alone, text where numbers belong) fails without retries.
    Every attempt is a row in `raw_migration.matrix_load` (loaded with counts, or failed with
    its error). Emits `Asset("tributary://raw_migration")`.
 3. **migration_models** (cosmos): `migration.country`, `migration.migrant_stock`,

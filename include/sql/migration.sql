@@ -58,3 +58,5 @@ create table if not exists raw_migration.matrix_load (
     loaded_at       timestamptz not null default now()
 );
 create index if not exists matrix_load_source on raw_migration.matrix_load (source, loaded_at);
+-- cells of an earlier load that this file's load replaced with another value (upsert)
+alter table raw_migration.matrix_load add column if not exists updated bigint;

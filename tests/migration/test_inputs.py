@@ -52,7 +52,8 @@ def test_a_bad_file_is_recorded_as_failed_with_nothing_else_stored(fresh_warehou
     ((source, name, matrix, _, status, error, *counts),) = attempts(fresh_warehouse)
     assert (source, name, matrix, status, counts) == (KEY, "m.csv", "migration", "failed",
                                                       [None, None, None])
-    assert error == "MatrixError: m.csv: no header row with country columns"
+    assert error == ("MatrixError: m.csv: no header row with country columns "
+                     "(a matrix is semicolon-separated)")
     assert stored(fresh_warehouse) == 1  # the failed attempt only
 
 

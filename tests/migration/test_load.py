@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from tributary.migration import load
+from tributary.migration.matrix import MatrixError
 from tributary.migration.schema import SchemaMismatch
 
 from tests.migration import matrices
@@ -54,7 +55,7 @@ def test_new_names_get_the_next_ids_and_old_ids_never_move(fresh_warehouse, tmp_
     load.load_file(matrices.write(tmp_path, "m.csv", matrices.MIGRATION), "migration", url)
     before = countries(url)
     load.load_file(matrices.write(tmp_path, "m.csv", matrices.MIGRATION), "migration", url)
-    extra = matrices.MIGRATION.replace("World;", "Epsilon;")
+    extra = matrices.MIGRATION.replace("\r\nDelta;", "\r\nEpsilon;")
     result = load.load_file(matrices.write(tmp_path, "m2.csv", extra), "migration", url)
     after = countries(url)
     assert result.countries_new == 1
@@ -86,7 +87,52 @@ def test_a_failure_mid_file_rolls_the_whole_file_back(fresh_warehouse, tmp_path)
     url = fresh_warehouse
     # a value the table refuses (check value >= 0 would pass; an out-of-range bigint does not)
     text = "h;A;B\nA;1;2\nB;3;99999999999999999999\n"
-    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+    with pytest.raises(MatrixError, match="big.csv, line 3: column 3 \\(b\\): larger than any count"):
         load.load_file(matrices.write(tmp_path, "big.csv", text), "migration", url)
     assert scalar(url, "select count(*) from raw_migration.country") == 0
     assert scalar(url, "select count(*) from raw_migration.migrant_stock") == 0
+
+
+# --- a matrix is a whole; a newer file replaces (issue 16) --------------------------------------
+
+def value_of(url, table, row, column):
+    return scalar(url, f"select value from raw_migration.{table} t "  # noqa: S608
+                       "join raw_migration.country r on r.id = t.{} join raw_migration.country c "
+                       "on c.id = t.{} where r.name = %s and c.name = %s".format(
+                           *load.KINDS["migration" if table == "migrant_stock" else "remittance"].columns[:2]),
+                  row, column)
+
+
+def test_a_matrix_cut_off_mid_row_loads_nothing_then_the_whole_file_loads(fresh_warehouse, tmp_path):
+    url = fresh_warehouse
+    whole = "Destination (across) - Source (down);Xland;Yland\nXland;1;2\nYland;500;4\n"
+    cut = matrices.write(tmp_path, "m.csv", whole[:whole.index("500") + 1])  # "…;Yland;5"
+    with pytest.raises(MatrixError, match="m.csv, line 3: 2 cells, the header has 3"):
+        load.load_file(cut, "migration", url)
+    assert scalar(url, "select count(*) from raw_migration.migrant_stock") == 0
+    assert scalar(url, "select count(*) from raw_migration.country") == 0
+    assert scalar(url, "select status from raw_migration.matrix_load") == "failed"
+    load.load_file(matrices.write(tmp_path, "m.csv", whole), "migration", url)
+    assert value_of(url, "migrant_stock", "yland", "xland") == 500
+
+
+def test_a_corrected_file_replaces_the_values_it_carries(fresh_warehouse, tmp_path):
+    url = fresh_warehouse
+    bad = matrices.REMITTANCE.replace("Gamma;30;", "Gamma;3;")  # a wrong figure
+    first = load.load_file(matrices.write(tmp_path, "r.csv", bad), "remittance", url)
+    assert (first.inserted, first.updated, first.rejects) == (23, 0, 1)
+    corrected = matrices.REMITTANCE.replace(";N/A;", ";4;")  # the figure fixed, the N/A published
+    second = load.load_file(matrices.write(tmp_path, "r.csv", corrected), "remittance", url)
+    assert (second.rows_in, second.inserted, second.updated, second.rejects) == (24, 1, 1, 0)
+    assert value_of(url, "remittance", "gamma", "alpha") == 30
+    assert value_of(url, "remittance", "alpha", "delta") == 4
+    assert scalar(url, "select count(*) from raw_migration.cell_reject") == 0  # the N/A is gone
+    with psycopg.connect(url) as conn:
+        history = conn.execute("select status, cells_in, inserted, updated, rejected_cells "
+                               "from raw_migration.matrix_load order by load_id").fetchall()
+        logged = conn.execute("select inserted, updated from raw_platform.load where target = "
+                              "'raw_migration.remittance' order by started_at").fetchall()
+    assert history == [("loaded", 23, 23, 0, 1), ("loaded", 24, 1, 1, 0)]
+    assert logged == [(23, 0), (1, 1)]
+    third = load.load_file(matrices.write(tmp_path, "r.csv", corrected), "remittance", url)
+    assert (third.inserted, third.updated) == (0, 0)  # the same file again changes nothing

@@ -97,8 +97,8 @@ def test_header_country_without_values_is_not_a_footnote(tmp_path):
     assert (stats.data_rows, stats.footnote_rows, stats.blanks) == (2, 0, 2)
 
 
-def test_ragged_nameless_and_duplicate_rows_are_rejected(tmp_path):
-    text = "h;A;B\nA;1;2;9\n;5;6\nB;3;4\nb;7;8\n"
+def test_nameless_and_duplicate_rows_are_rejected(tmp_path):
+    text = "h;A;B;\nA;1;2;9\n;5;6;\nB;3;4;\nb;7;8;\n"
     _, cells, rejects, _ = read(matrices.write(tmp_path, "r.csv", text))
     assert cells == [("a", "a", 1), ("a", "b", 2), ("b", "a", 3), ("b", "b", 4)]
     assert [(r.line_number, r.column_number, r.reason.split(" (")[0]) for r in rejects] == [
@@ -108,6 +108,42 @@ def test_ragged_nameless_and_duplicate_rows_are_rejected(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ("h;A;B\nA;1;2;9\nB;3;4\n", 2),  # a cell too many
+    ("h;A;B\nA;1;2\nB;3\n", 3),  # cut off mid-row
+    ("h;Xland;Yland\nXland;1;2\nYland;5", 3),
+])
+def test_a_row_of_another_width_fails_the_file_with_its_line(tmp_path, text, line):
+    with pytest.raises(MatrixError, match=f"r.csv, line {line}: .* cells, the header has 3"):
+        MatrixFile(matrices.write(tmp_path, "r.csv", text)).countries()
+
+
+def test_a_matrix_cut_before_its_world_row_fails(tmp_path):
+    cut = matrices.MIGRATION[:matrices.MIGRATION.index("World;55")]
+    with pytest.raises(MatrixError, match="World column but no row is World"):
+        MatrixFile(matrices.write(tmp_path, "m.csv", cut)).countries()
+
+
+def test_a_header_alone_is_no_matrix(tmp_path):
+    with pytest.raises(MatrixError, match="no data rows after the header"):
+        MatrixFile(matrices.write(tmp_path, "h.csv", "h;A;B\n")).countries()
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("N/A", "not available"), ("..", "not available"), ("-", "not available"),
+    ("0*", "a number with a footnote mark"), ("-5", "a negative number"),
+])
+def test_documented_rejects(tmp_path, text, reason):
+    _, cells, rejects, _ = read(matrices.write(tmp_path, "j.csv", f"h;A;B\nA;1;{text}\n"))
+    assert cells == [("a", "a", 1)] and [r.reason for r in rejects] == [reason]
+
+
+@pytest.mark.parametrize("text", ["abc", "1e3", "12,34", "1.2.3"])
+def test_other_text_where_a_number_belongs_fails_the_file(tmp_path, text):
+    with pytest.raises(MatrixError, match="j.csv, line 2: column 3 \\(b\\): not a number"):
+        read(matrices.write(tmp_path, "j.csv", f"h;A;B\nA;1;{text}\n"))
+
+
 def test_row_countries_missing_from_the_header_get_names_too(tmp_path):
     text = "h;A;B\nA;1;2\nC;3;4\n"
     matrix = MatrixFile(matrices.write(tmp_path, "n.csv", text))
@@ -115,7 +151,7 @@ def test_row_countries_missing_from_the_header_get_names_too(tmp_path):
 
 
 def test_duplicate_header_names_fail_the_file(tmp_path):
-    with pytest.raises(MatrixError, match="both 'korea rep.'"):
+    with pytest.raises(MatrixError, match="both: 'korea rep.'"):
         MatrixFile(matrices.write(tmp_path, "d.csv", "h;Korea, Rep.;Korea Rep.\n"))
 
 

@@ -1,10 +1,18 @@
 """Load one matrix file into ``raw_migration``: countries, cells, rejects — one transaction.
 
 Steps: check every target table's columns against the rows (nothing is loaded on a mismatch);
-add the country names not seen before (ids stay stable across runs and files); stream the cells
-through `tributary.warehouse.load` (COPY in chunks, ``insert_new`` on the primary key, so a
-re-run inserts 0 rows); store rejected cells in ``raw_migration.cell_reject``. Every attempt is
-recorded in ``raw_migration.matrix_load`` (loaded, or failed with its error).
+read the whole file once for its country names, which also checks that it is a whole matrix
+(`tributary.migration.matrix`); add the names not seen before (ids stay stable across runs and
+files); stream the cells through `tributary.warehouse.load` (COPY in chunks, ``upsert`` on the
+primary key: a re-run of the same file changes nothing, a newer file of the same matrix
+replaces the values it carries, so a corrected file repairs a bad one; both counted as inserted
+and updated in ``raw_platform.load`` and ``raw_migration.matrix_load``); store rejected cells
+in ``raw_migration.cell_reject`` (replacing those of an earlier load of the same file name).
+Every attempt is recorded in ``raw_migration.matrix_load`` (loaded, or failed with its error).
+
+Errors: a file that is not a whole, readable matrix is `MatrixError`, a table that no longer
+fits the rows `SchemaMismatch`; both are `BadInput`, so the task fails without retries. A
+warehouse that does not answer is retried like any failure.
 
 A file comes in as an `InputFile`: a DAG param is resolved once by `tributary.inputs` (a lake key
 or a path under the input roots) where the task starts; code that picks its own file (tests, the
@@ -24,6 +32,7 @@ import psycopg
 
 from tributary import warehouse
 from tributary.errors import BadInput, quote_input
+from tributary.faults import checkpoint
 from tributary.inputs import InputFile, input_roots, resolve_input
 from tributary.lake import sha256_of
 from tributary.migration.matrix import (
@@ -69,7 +78,7 @@ PARAMS = {"migration": "migration_path", "remittance": "remittance_path"}
 
 LOAD_TABLE = "raw_migration.matrix_load"
 LOAD_COLUMNS = ("source", "file_name", "matrix", "checksum", "status", "error", "cells_in",
-                "inserted", "rejected_cells")
+                "inserted", "updated", "rejected_cells")
 
 
 @dataclass(frozen=True)
@@ -85,14 +94,17 @@ class MatrixLoad:
     rejects_new: int
     footnote_rows: int
     blanks: int
+    #: cells already stored with another value, now replaced by this file's
+    updated: int = 0
 
     def summary(self) -> str:
         text = (f"{self.kind} matrix {self.source}: {self.rows_in:,} cells read, "
-                f"{self.inserted:,} new rows, {self.countries_new} new countries, "
+                f"{self.inserted:,} new rows, {self.updated:,} values replaced, "
+                f"{self.countries_new} new countries, "
                 f"{self.rejects} rejected cells ({self.rejects_new} new), "
                 f"{self.footnote_rows} footnote rows skipped, {self.blanks:,} blank cells")
-        if self.rows_in and not self.inserted:
-            text += " — every row was already loaded (re-run of the same file): 0 rows inserted"
+        if self.rows_in and not self.inserted and not self.updated:
+            text += " — every value was already loaded (re-run of the same file): 0 rows inserted"
         return text
 
     def as_dict(self) -> dict:
@@ -178,18 +190,32 @@ def load_matrix(conn: psycopg.Connection, path: Path, kind: MatrixKind, *, sourc
     try:
         rows = ((ids[row], ids[column], value)
                 for row, column, value in matrix.cells(spool, stats))
-        result = warehouse.load(conn, kind.table, kind.columns, rows, mode="insert_new",
-                                key=list(kind.columns[:2]), chunk_rows=chunk_rows)
+        result = warehouse.load(conn, kind.table, kind.columns, _after_first_chunk(rows, chunk_rows),
+                                mode="upsert", key=list(kind.columns[:2]), chunk_rows=chunk_rows)
+        # The rejects of a file are those of its latest load: a corrected file clears its own.
+        earlier = {(line, column) for line, column in conn.execute(
+            "delete from raw_migration.cell_reject where source = %s returning line_number, column_number",
+            [path.name])}
         rejects_new = 0
         if spool.count:
-            rejects_new = warehouse.load(conn, REJECT_TABLE, REJECT_COLUMNS, spool.rows(),
-                                         mode="insert_new", key=list(REJECT_KEY)).inserted
+            warehouse.load(conn, REJECT_TABLE, REJECT_COLUMNS, spool.rows(), mode="insert_new",
+                           key=list(REJECT_KEY))
+            rejects_new = sum((line, column) not in earlier for _, line, column, *_ in spool.rows())
     finally:
         spool.close()
     outcome = MatrixLoad(source or path.name, kind.name, countries_new, result.rows_in, result.inserted,
-                         stats.rejects, rejects_new, stats.footnote_rows, stats.blanks)
+                         stats.rejects, rejects_new, stats.footnote_rows, stats.blanks, result.updated)
     log.info(outcome.summary())
     return outcome
+
+
+def _after_first_chunk(rows: Iterator[tuple], chunk_rows: int) -> Iterator[tuple]:
+    """``rows``, with the kill test's checkpoint once the first chunk is stored (`warehouse.load`
+    asks for the next row only after storing a full chunk)."""
+    for n, row in enumerate(rows):
+        if n == chunk_rows:
+            checkpoint("migration.after_first_chunk")
+        yield row
 
 
 def source_of(file: InputFile) -> str:
@@ -200,10 +226,11 @@ def source_of(file: InputFile) -> str:
 def record_attempt(conn: psycopg.Connection, source: str, file_name: str, kind: MatrixKind,
                    checksum: str, outcome: MatrixLoad | None = None, error: str | None = None) -> None:
     """One row in ``raw_migration.matrix_load``: loaded with its counts, or failed with its error."""
-    counts = (outcome.rows_in, outcome.inserted, outcome.rejects) if outcome else (None,) * 3
+    counts = ((outcome.rows_in, outcome.inserted, outcome.updated, outcome.rejects) if outcome
+              else (None,) * 4)
     conn.execute(
         "insert into raw_migration.matrix_load (source, file_name, matrix, checksum, status, error,"
-        " cells_in, inserted, rejected_cells) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        " cells_in, inserted, updated, rejected_cells) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (source, file_name, kind.name, checksum, "loaded" if outcome else "failed",
          None if outcome else quote_input(error or "unknown error"), *counts))
 
@@ -236,7 +263,14 @@ def load_file(file: InputFile | Path, kind_name: str, url: str | None = None) ->
         try:
             with warehouse.transaction(url) as conn:
                 outcome = load_matrix(conn, path, kind, source=source)
+                checkpoint("migration.before_recorded")
                 record_attempt(conn, source, file.name, kind, checksum, outcome)
+                checkpoint("migration.before_commit")
+        except psycopg.DataError as exc:  # a value the table cannot hold: the file, not the server
+            error = MatrixError(f"{file.name}: the warehouse refused a value: "
+                                f"{quote_input(exc.diag.message_primary or exc)}")
+            _record_failure(url, source, file.name, kind, checksum, error)
+            raise error from exc
         except Exception as exc:
             _record_failure(url, source, file.name, kind, checksum, exc)
             raise

@@ -9,10 +9,16 @@ Decisions (documented in the README too):
   lower-cased, trimmed ("Korea,\\nRep." → "korea rep."). "world", "other north" and "other south"
   are aggregates.
 - A blank cell means "no estimate": it yields no row (unlike "0", which is a published zero).
-- A cell that is not a plain non-negative number ("N/A", "0*", "1.5" in a whole-number matrix) is
-  a reject (line, column, text, reason); it is never read as 0.
+- A cell the publisher marks as not a plain count is a reject (line, column, text, reason), never
+  read as 0: "not available" ("N/A", "..", "-"), a number with a footnote mark ("0*"), a
+  negative number, a fraction in a whole-number matrix. Any other text where a number belongs
+  ("abc", "1e3", "12,34") means the file is not what it seems: the load fails.
 - The data block ends at the first row without any value (an empty row, "Notes:", a footnote
   sentence); that row and every row after it are footnotes: skipped and counted.
+- A matrix is a whole (`MatrixError`, nothing loaded, with the line): every data row has one cell
+  per header column (a row cut short fails the file), a header with a World column needs its
+  World row (the total the format ends with), and a header alone is no matrix. So do a file that
+  is not text, a header over `MAX_COLUMNS` columns and a cell over `MAX_CELL_CHARS`.
 
 Memory: the file is read record by record (twice: once for the country names, once for the
 cells); only the header and the set of row names are kept.
@@ -28,9 +34,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from tributary.errors import BadInput
+from tributary.errors import MAX_CELL_CHARS, MAX_COLUMNS, BadInput, located
 
 AGGREGATES = frozenset({"world", "other north", "other south"})
+#: The total row and column of the World Bank matrices.
+TOTAL = "world"
+#: Cells the publisher writes for "no estimate here": rejects, not errors.
+NOT_AVAILABLE = frozenset({"n/a", "na", "n.a.", "..", "...", "-", "\u2013", "\u2014", "x"})
+#: A number with a footnote mark ("0*"): a reject.
+_FOOTNOTED = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*[*\u2020\u2021]+")
+_NEGATIVE = re.compile(r"-\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+#: The largest count a bigint column holds.
+MAX_COUNT = (1 << 63) - 1
+# Bytes no text export holds (C0 controls but tab, CR, LF).
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _SPACE = re.compile(r"\s+")
@@ -90,19 +107,33 @@ class Header:
 
 
 def detect_encoding(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    """``utf-8-sig`` when the whole file decodes as UTF-8, else ``cp1252`` (older exports).
+    """``utf-8-sig`` when the whole file decodes as UTF-8, else ``cp1252`` (older exports);
+    `MatrixError` for a file that is not text (control bytes: a spreadsheet, an archive).
 
     Decodes incrementally, so memory stays flat in the file size.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
     with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_bytes):
+            if _BINARY.search(chunk):
+                raise _not_text(path)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
         try:
-            while chunk := fh.read(chunk_bytes):
-                decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+            utf8 = False
+    return "utf-8-sig" if utf8 else "cp1252"
+
+
+def _not_text(path: Path) -> MatrixError:
+    return MatrixError(f"{path.name}: not a text file in UTF-8 or Windows-1252; a matrix is a "
+                       "semicolon-separated CSV export (is it a spreadsheet or an archive?)")
 
 
 def parse_axes(corner: str) -> Axes | None:
@@ -156,23 +187,36 @@ class MatrixFile:
         with open(self.path, encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=";", quotechar='"', strict=False)
             previous_line = 0
-            for cells in reader:
-                yield _Record(previous_line + 1, cells)
-                previous_line = reader.line_num
+            try:
+                for cells in reader:
+                    if max(map(len, cells), default=0) > MAX_CELL_CHARS:
+                        raise csv.Error("field limit")
+                    yield _Record(previous_line + 1, cells)
+                    previous_line = reader.line_num
+            except csv.Error as exc:
+                reason = (f"a cell holds more than {MAX_CELL_CHARS:,} characters"
+                          if "field limit" in str(exc) else f"not readable as CSV: {exc}")
+                raise MatrixError(located(self.path.name, reason, line=previous_line + 1)) from None
+            except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+                raise _not_text(self.path) from None
 
     def _read_header(self) -> Header:
         first = next(self._records(), None)
         if first is None or len(first.cells) < 2:
-            raise MatrixError(f"{self.path.name}: no header row with country columns")
+            raise MatrixError(f"{self.path.name}: no header row with country columns "
+                              "(a matrix is semicolon-separated)")
+        if len(first.cells) > MAX_COLUMNS:
+            raise MatrixError(located(self.path.name, f"the header has {len(first.cells):,} columns, "
+                                                      f"more than {MAX_COLUMNS:,}", line=1))
         columns = [clean_name(c) or None for c in first.cells[1:]]
         seen: dict[str, int] = {}
         for index, name in enumerate(columns, start=2):
             if name is None:
                 continue
             if name in seen:
-                raise MatrixError(
-                    f"{self.path.name}: header columns {seen[name]} and {index} are both {name!r}"
-                )
+                raise MatrixError(located(
+                    self.path.name, f"header columns {seen[name]} and {index} are both", line=1,
+                    value=name))
             seen[name] = index
         if not seen:
             raise MatrixError(f"{self.path.name}: the header names no countries")
@@ -183,10 +227,16 @@ class MatrixFile:
         records = self._records()
         next(records)  # header
         in_trailer = False
+        width = len(self.header.columns) + 1
         for record in records:
             label_known = clean_name(record.cells[0]) in self._column_set if record.cells else False
             has_values = any(not _blank(c) for c in record.cells[1:])
             if not in_trailer and (has_values or label_known):
+                if len(record.cells) != width:
+                    raise MatrixError(located(
+                        self.path.name, f"{len(record.cells):,} cells, the header has {width:,}: "
+                        "every row of a matrix has one cell per column (is the file cut short?)",
+                        line=record.line_number, value=";".join(record.cells)))
                 yield record
                 continue
             in_trailer = True
@@ -198,14 +248,24 @@ class MatrixFile:
     # -- public ----------------------------------------------------------------------------
 
     def countries(self) -> list[str]:
-        """Cleaned names of the header columns, then of row countries not in the header."""
+        """Cleaned names of the header columns, then of row countries not in the header.
+
+        Reads the whole file, so a file that is not a whole matrix fails here, before anything
+        is stored: a row of another width, no data row, or no World row under a World column."""
         names = [c for c in self.header.columns if c]
         known = set(names)
+        rows: set[str] = set()
         for record in self._data_records():
             label = clean_name(record.cells[0])
+            rows.add(label)
             if label and label not in known:
                 known.add(label)
                 names.append(label)
+        if not rows:
+            raise MatrixError(f"{self.path.name}: no data rows after the header")
+        if TOTAL in self._column_set and TOTAL not in rows:
+            raise MatrixError(f"{self.path.name}: the header has a World column but no row is World "
+                              "(the total the matrix ends with): is the file cut short?")
         return names
 
     def cells(
@@ -244,7 +304,31 @@ class MatrixFile:
                 try:
                     value = parse_value(text, whole_numbers=self.whole_numbers)
                 except ValueError as exc:
-                    reject(record, column_number, column, text, str(exc))
+                    reason = reject_reason(text, str(exc))
+                    if reason is None:
+                        raise MatrixError(located(
+                            self.path.name, f"column {column_number} ({column}): not a number",
+                            line=record.line_number, value=text)) from None
+                    reject(record, column_number, column, text, reason)
                     continue
+                if self.whole_numbers and value > MAX_COUNT:
+                    raise MatrixError(located(self.path.name, f"column {column_number} ({column}): "
+                                              "larger than any count", line=record.line_number,
+                                              value=text))
                 stats.values += 1
                 yield label, column, value
+
+
+def reject_reason(text: str, problem: str) -> str | None:
+    """Why an unreadable cell is a documented reject, or None when it is not one (the file
+    then fails): see the module doc."""
+    stripped = text.replace("\xa0", " ").strip()
+    if stripped.lower() in NOT_AVAILABLE:
+        return "not available"
+    if _FOOTNOTED.fullmatch(stripped):
+        return "a number with a footnote mark"
+    if _NEGATIVE.fullmatch(stripped):
+        return "a negative number"
+    if problem == "not a whole number":
+        return problem
+    return None

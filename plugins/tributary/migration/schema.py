@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import psycopg
 
+from tributary.errors import BadInput
 
-class SchemaMismatch(RuntimeError):
-    """The rows do not fit the target table; nothing was loaded."""
+
+class SchemaMismatch(BadInput):
+    """The rows do not fit the target table; nothing was loaded. Retrying cannot help until
+    someone changes the table (or the loader), so the task fails at once."""
 
 
 @dataclass(frozen=True)
