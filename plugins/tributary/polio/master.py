@@ -3,6 +3,11 @@
 Master data is upserted by name from four CSV files; a mapping ties a source string of one kind to a
 master name; a data-entry value is keyed by (region, campaign, indicator). Every write serialises
 on the polio write lock and appends to the change log (see `changes`).
+
+A master or mapping file is read whole before anything is written, and any problem fails it
+with nothing written (`MasterDataError`, a `BadInput`): not UTF-8 text, empty, a header alone,
+duplicate or missing columns, more than `MAX_COLUMNS` columns, a cell over `MAX_CELL_CHARS`,
+a bad or implausible date, a duplicate key, an unknown parent or a cycle in the region tree.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import csv
 import datetime as dt
 import logging
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +24,7 @@ from pathlib import Path
 import psycopg
 
 from tributary import warehouse
-from tributary.errors import BadInput, quote_input
+from tributary.errors import MAX_CELL_CHARS, MAX_COLUMNS, BadInput, located, quote_input
 from tributary.inputs import InputFile, InputFolder
 from tributary.polio import changes
 
@@ -32,6 +38,11 @@ CALCULATIONS = ("PART_TO_BE_SUMMED", "NUMERATOR", "DENOMINATOR", "WHOLE_OF_DIFFE
 CALCULATION_ALIASES = {"PART": "NUMERATOR", "WHOLE": "DENOMINATOR",
                        "WHOLE_OF_DIFFERENCE_DENOMINATOR": "WHOLE_OF_DIFFERENCE"}
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")
+#: Campaign dates outside these years are typos (2106 for 2016), not campaigns.
+FIRST_YEAR = 1950
+YEARS_AHEAD = 10
+# Bytes no text file holds (C0 controls but tab, CR, LF; DEL).
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: file name → (raw table, columns, key)
 MASTER_FILES = {
@@ -65,21 +76,50 @@ class MetadataResult:
 # --- master data ------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, columns: list[str], optional: list[str] | None = None) -> list[dict[str, str]]:
-    """Rows with ``columns`` (all required) and those of ``optional`` the header has."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+def _read_csv(path: Path, columns: list[str], optional: list[str] | None = None) -> list[tuple[int, dict[str, str]]]:
+    """(line, row) for every non-blank row, a row holding ``columns`` (all required) and those of
+    ``optional`` the header has. Raises `MasterDataError` for a file that is not a CSV of them."""
+    data = path.read_bytes()
+    if _BINARY.search(data):
+        raise MasterDataError(f"{path.name}: not a text file (is it a spreadsheet saved in another format?)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MasterDataError(f"{path.name}: not UTF-8 text (byte {exc.start:,}); save it as UTF-8 CSV") from None
+    reader = csv.reader(text.splitlines(keepends=True))
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        names = next(reader, None)
+        if not names or not any(n.strip() for n in names):
+            raise MasterDataError(f"{path.name}: the file is empty (no header row)")
+        if len(names) > MAX_COLUMNS:
+            raise MasterDataError(located(path.name, f"the header has {len(names):,} columns, more than "
+                                                     f"{MAX_COLUMNS:,}", line=1))
+        header: dict[str, int] = {}
+        for position, name in enumerate(names):
+            key = name.strip().lower()
+            if key in header and key:
+                raise MasterDataError(located(path.name, "duplicate column", line=1, cell=key))
+            header[key] = position
         missing = [c for c in columns if c not in header]
         if missing:
-            raise MasterDataError(f"{path.name}: missing column(s) {', '.join(missing)}")
+            raise MasterDataError(f"{path.name}: missing column(s) {', '.join(missing)} "
+                                  f"(header: {quote_input(', '.join(names))})")
         columns = columns + [c for c in optional or [] if c in header]
-        rows = []
         for record in reader:
-            row = {c: (record.get(header[c]) or "").strip() for c in columns}
+            if any(len(cell) > MAX_CELL_CHARS for cell in record):
+                raise MasterDataError(located(path.name, f"a cell holds more than {MAX_CELL_CHARS:,} "
+                                                         "characters", line=reader.line_num))
+            row = {c: (record[header[c]] if header[c] < len(record) else "").strip() for c in columns}
             if any(row.values()):
-                rows.append(row)
-        return rows
+                rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        reason = (f"a cell holds more than {MAX_CELL_CHARS:,} characters" if "field limit" in str(exc)
+                  else f"not readable as CSV: {exc}")
+        raise MasterDataError(located(path.name, reason, line=reader.line_num)) from None
+    if not rows:
+        raise MasterDataError(f"{path.name}: no rows after the header")
+    return rows
 
 
 def _date(value: str, where: str) -> dt.date | None:
@@ -87,16 +127,22 @@ def _date(value: str, where: str) -> dt.date | None:
         return None
     for fmt in DATE_FORMATS:
         try:
-            return dt.datetime.strptime(value, fmt).date()
+            day = dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise MasterDataError(f"{where}: {value!r} is not a date (YYYY-MM-DD)")
+        last = dt.date.today().year + YEARS_AHEAD
+        if not FIRST_YEAR <= day.year <= last:
+            raise MasterDataError(f"{where}: {value!r} is not between {FIRST_YEAR} and {last}")
+        return day
+    raise MasterDataError(f"{where}: {quote_input(value, 60)!r} is not a date (YYYY-MM-DD)")
 
 
-def _clean_rows(name: str, rows: list[dict[str, str]]) -> list[tuple]:
+def _clean_rows(name: str, rows: list[tuple[int, dict[str, str]]]) -> list[tuple]:
     problems: list[str] = []
     out: list[tuple] = []
-    for n, row in enumerate(rows, start=2):
+    key_size = len(MASTER_FILES[name][2])
+    first_line: dict[tuple, int] = {}
+    for n, row in rows:
         where = f"{name} line {n}"
         try:
             if name == "regions.csv":
@@ -122,6 +168,11 @@ def _clean_rows(name: str, rows: list[dict[str, str]]) -> list[tuple]:
                 out.append((row["indicator"], row["component"], calc))
             if not out[-1][0]:
                 raise MasterDataError(f"{where}: no name")
+            key = out[-1][:key_size]
+            if key in first_line:
+                raise MasterDataError(f"{where}: {quote_input(' / '.join(map(str, key)), 100)!r} is "
+                                      f"already on line {first_line[key]}")
+            first_line[key] = n
         except MasterDataError as exc:
             problems.append(str(exc))
     if problems:
@@ -169,7 +220,7 @@ def load_metadata(folder: InputFolder | Path, *, url: str | None = None) -> Meta
         for name in present:
             table, columns, _key = MASTER_FILES[name]
             rows = _read_csv(local / name, columns, OPTIONAL_COLUMNS.get(name))
-            columns_of[name] = list(rows[0]) if rows else columns
+            columns_of[name] = list(rows[0][1])
             prepared[name] = _clean_rows(name, rows)
     rows_in, inserted, updated = {}, {}, {}
     with warehouse.transaction(url) as conn:
@@ -213,7 +264,7 @@ def read_mapping_file(source: InputFile | Path) -> list[Mapping]:
         raise TypeError(f"read_mapping_file takes an InputFile or a Path, not {type(source).__name__}")
     with source.local_path() as path:
         rows = _read_csv(path, ["kind", "source_string", "master"])
-    return [Mapping(r["kind"].lower(), r["source_string"], r["master"] or None) for r in rows]
+    return [Mapping(r["kind"].lower(), r["source_string"], r["master"] or None) for _, r in rows]
 
 
 def apply_mappings(mappings: Iterable[Mapping], *, by: str = "tributary", via: str = "api",
