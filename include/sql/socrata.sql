@@ -60,21 +60,40 @@ create table if not exists publish.published_row (
     primary key (portal, dataset_id, row_value)
 );
 
--- Declared publications, diff publishing and the landing check (issue 15). Added in place so
--- existing databases gain them at the next start.
-alter table publish.run add column if not exists publication text;
-alter table publish.run add column if not exists mode text not null default 'upsert';
-alter table publish.run add column if not exists full_resend boolean not null default false;
-alter table publish.run add column if not exists source_rows bigint;
-alter table publish.run add column if not exists portal_rows bigint;
-alter table publish.run add column if not exists rows_unchanged bigint;
-alter table publish.run add column if not exists verified_at timestamptz;
--- The DSMAPI revision a replace went through (<dataset>/<revision_seq>).
-alter table publish.run add column if not exists revision text;
--- A replace of a dataset without a row identifier has none.
-alter table publish.run alter column row_id drop not null;
-create index if not exists run_dataset on publish.run (portal, dataset_id, run_id);
-
--- md5 of the row as published (its JSON as Postgres renders the published columns); a row whose
--- fingerprint is unchanged is not sent again. NULL (rows from before fingerprints) means resend.
-alter table publish.published_row add column if not exists fingerprint text;
+-- Declared publications, diff publishing and the landing check (issue 15), added in place so
+-- existing databases gain them at the next start. Each change runs only when missing: ALTER TABLE
+-- takes an exclusive lock even when there is nothing to do, and this file runs at every start,
+-- while publications may be writing to these tables.
+do $$
+declare
+    wanted text[][] := array[
+        ['run', 'publication', 'text'],
+        ['run', 'mode', 'text not null default ''upsert'''],
+        ['run', 'full_resend', 'boolean not null default false'],
+        ['run', 'source_rows', 'bigint'],
+        ['run', 'portal_rows', 'bigint'],
+        ['run', 'rows_unchanged', 'bigint'],
+        ['run', 'verified_at', 'timestamptz'],
+        -- the DSMAPI revision a replace went through (<dataset>/<revision_seq>)
+        ['run', 'revision', 'text'],
+        -- md5 of the row as published (column names and the row as Postgres writes it); a row
+        -- whose fingerprint is unchanged is not sent again. NULL (rows from before) means resend.
+        ['published_row', 'fingerprint', 'text']];
+    item text[];
+begin
+    foreach item slice 1 in array wanted loop
+        if not exists (select 1 from information_schema.columns where table_schema = 'publish'
+                       and table_name = item[1] and column_name = item[2]) then
+            execute format('alter table publish.%I add column %I %s', item[1], item[2], item[3]);
+        end if;
+    end loop;
+    -- a replace of a dataset without a row identifier has none
+    if exists (select 1 from information_schema.columns where table_schema = 'publish'
+               and table_name = 'run' and column_name = 'row_id' and is_nullable = 'NO') then
+        alter table publish.run alter column row_id drop not null;
+    end if;
+    if to_regclass('publish.run_dataset') is null then
+        create index run_dataset on publish.run (portal, dataset_id, run_id);
+    end if;
+end
+$$;

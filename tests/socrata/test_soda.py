@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import json
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from tributary.socrata import soda
@@ -18,6 +19,7 @@ from tributary.socrata.responses import (
     error_message,
     parse_upsert,
 )
+from tributary.socrata.revision import CsvUpload
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -107,3 +109,29 @@ def test_csv_fallback_writes_header_rows_and_deletes(tmp_path):
     fallback.write(2, [soda.deleted_row("id", 5)], deleted=True)
     assert (tmp_path / "out" / "chunk_00002_deleted.csv").read_text() == "id,:deleted\n5,true\n"
     assert slug("dag/run:1/task") == "dag_run_1_task"
+
+
+class RecordingPortal:
+    """Answers DSMAPI upload calls and keeps what was sent (no network needed)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, bytes | None]] = []
+
+    def request(self, method, path, *, data=None, **kwargs):
+        self.sent.append((method, path, data))
+        return SimpleNamespace(json=lambda: {})
+
+
+def test_csv_upload_sends_byte_chunks_in_order_and_commits_the_last():
+    portal = RecordingPortal()
+    links = {"chunk": "/s/1/chunk/{seq_num}/{byte_offset}", "commit": "/s/1/commit/{seq_num}/{byte_offset}"}
+    upload = CsvUpload(portal, links, ["id", "name", "ok"], chunk_bytes=16)
+    upload.add([{"id": 1, "name": "a,b", "ok": True}, {"id": 2, "name": None, "ok": False}])
+    upload.add([{"id": 3, "name": "c"}])
+    upload.commit()
+    text = b'id,name,ok\n1,"a,b",true\n2,,false\n3,c,\n'
+    chunks = [(p, d) for m, p, d in portal.sent if "/chunk/" in p]
+    assert b"".join(d for _, d in chunks) == text
+    assert [p for p, _ in chunks] == [f"/s/1/chunk/{n}/{n * 16}" for n in range(len(chunks))]
+    assert all(len(d) == 16 for _, d in chunks[:-1])
+    assert portal.sent[-1][:2] == ("POST", f"/s/1/commit/{len(chunks) - 1}/{len(text)}")
