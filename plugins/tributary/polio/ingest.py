@@ -180,6 +180,7 @@ def _load_rows(conn: psycopg.Connection, document: Document, info: Scan,
             loaded = _copy_facts(conn, bulk.id_base(document_id), reading.facts)
             if not loaded.inserted:
                 raise _no_facts(document, reading)
+            checkpoint("polio.rows_before_rejects")
             if reading.rejects:
                 warehouse.record_rejects(conn, "raw_polio", f"document:{document_id}", reading.rejects)
             conn.execute(
