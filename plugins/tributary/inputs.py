@@ -222,11 +222,19 @@ def resolve_output_folder(given: str, *, param: str) -> Path:
 _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f]")
 
 
+#: The longest name `safe_name` passes, in UTF-8 bytes: file systems stop at 255, and writers add
+#: a prefix and suffix to a temporary name beside the file.
+MAX_NAME_BYTES = 200
+
+
 def safe_name(value: str, *, what: str) -> str:
-    """A name from outside that becomes part of a path: no separators, no ``..``, no controls."""
+    """A name from outside that becomes part of a path: no separators, no ``..``, no controls,
+    at most `MAX_NAME_BYTES`."""
     if not value or value in (".", "..") or ".." in value or _UNSAFE_NAME.search(value):
         raise InputRejected(f"{what} {quote_input(value)!r} cannot name a file: it holds a path "
                             "separator, '..' or a control character")
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise InputRejected(f"{what} {quote_input(value, 60)!r} is longer than {MAX_NAME_BYTES} bytes")
     return value
 
 

@@ -20,7 +20,7 @@ from tributary import settings
 from tributary.api import pages
 from tributary.api.auth import Identity, Who, Writer
 from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
-from tributary.errors import BadInput
+from tributary.errors import BadInput, quote_input
 from tributary.uploads import dag_runs, store
 from tributary.uploads.kinds import KINDS, Kind, Placed, UploadRejected, kind_named
 
@@ -189,7 +189,7 @@ def list_uploads(
 ):
     if kind is not None and kind not in KINDS:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"no upload kind {kind!r} (kinds: {', '.join(KINDS)})")
+                            f"no upload kind {quote_input(kind)!r} (kinds: {', '.join(KINDS)})")
     if format == "csv":
         return pages.stream_csv(request, store.uploads_query(), {"kind": kind}, limit=limit,
                                 offset=offset, filename="uploads.csv")

@@ -60,6 +60,8 @@ def received(source: BinaryIO, *, max_bytes: int) -> Iterator[Received]:
                     raise TooLarge(max_bytes)
                 digest.update(chunk)
                 out.write(chunk)
+        if not size:
+            raise UploadRejected("the file is empty: there is nothing to load")
         yield Received(path, digest.hexdigest(), size)
     finally:
         path.unlink(missing_ok=True)
