@@ -37,12 +37,17 @@ class RunOutcome:
         return "\n".join(lines)
 
 
-def load_dag(dag_id: str, dags_dir: Path = settings.DAGS_DIR):
-    """Parse the file ``dags/<dag_id>.py`` if it exists (fast), else the whole folder."""
+def parse_dag_folder(path: Path = settings.DAGS_DIR):
+    """A DagBag of a DAG file or of the whole folder (some files define several DAGs)."""
     from airflow.dag_processing.dagbag import DagBag  # noqa: PLC0415
 
+    return DagBag(dag_folder=str(path))
+
+
+def load_dag(dag_id: str, dags_dir: Path = settings.DAGS_DIR):
+    """Parse the file ``dags/<dag_id>.py`` if it exists (fast), else the whole folder."""
     own_file = dags_dir / f"{dag_id}.py"
-    bag = DagBag(dag_folder=str(own_file if own_file.exists() else dags_dir))
+    bag = parse_dag_folder(own_file if own_file.exists() else dags_dir)
     if dag_id not in bag.dags:
         errors = "\n".join(f"{k}: {v}" for k, v in bag.import_errors.items())
         known = ", ".join(sorted(bag.dags)) or "none"

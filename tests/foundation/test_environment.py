@@ -71,7 +71,8 @@ def test_dbt_arguments_pass_through_the_cli():
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert sorted(result.stdout.split()) == ["int_platform__load_daily", "load_history", "stg_platform__load"]
+    assert sorted(result.stdout.split()) == ["int_platform__load_daily", "load_history", "publication_status",
+                                            "stg_platform__load", "stg_platform__publish_run"]
 
 
 def test_switching_to_an_empty_metadata_database_migrates_it(tmp_path, monkeypatch):

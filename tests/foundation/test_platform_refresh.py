@@ -22,7 +22,8 @@ def test_platform_refresh_builds_load_history(fresh_warehouse):
     assert outcome.ok, outcome.table()
     # One task per model, each running `dbt build` on it: the model, then its tests.
     assert sorted(outcome.task_states) == [f"platform_models.{m}_model_build" for m in
-                                           ("int_platform__load_daily", "load_history", "stg_platform__load")]
+                                           ("int_platform__load_daily", "load_history", "publication_status",
+                                            "stg_platform__load", "stg_platform__publish_run")]
     with warehouse.connect() as conn:
         row = conn.execute(
             "select loads, rows_in, inserted from platform.load_history where target = 'raw_platform.sample'"
