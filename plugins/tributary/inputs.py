@@ -102,26 +102,31 @@ def _inside_lake_folder(key: str) -> None:
 
 
 @dataclass(frozen=True)
-class InputFile:
-    """One input file, checked: a key in the lake or a local file under an input root."""
+class _CheckedInput:
+    """What a param named, after the trust check: a lake key, or a resolved local path."""
 
     #: what the param said (for messages)
     given: str
-    #: the lake key, or None for a local file
+    #: the lake key, or None for a local file or folder
     key: str | None = None
     #: the resolved local path, or None for a lake key
     path: Path | None = None
+
+    @classmethod
+    def trusted(cls, path: str | Path):
+        """A local file or folder chosen by code, not by a param (tests, the demo, the loaders'
+        own callers); it skips the root check, so never build one from user input."""
+        return cls(str(path), path=Path(path))
+
+
+@dataclass(frozen=True)
+class InputFile(_CheckedInput):
+    """One input file, checked: a key in the lake or a local file under an input root."""
 
     @property
     def name(self) -> str:
         return (self.path.name if self.path is not None
                 else PurePosixPath(self.key or self.given).name)
-
-    @classmethod
-    def trusted(cls, path: str | Path) -> InputFile:
-        """A local file chosen by code, not by a param (tests, the demo, the loaders' own
-        callers); it skips the root check, so never build one from user input."""
-        return cls(str(path), path=Path(path))
 
     @contextmanager
     def local_path(self) -> Iterator[Path]:
@@ -135,17 +140,8 @@ class InputFile:
 
 
 @dataclass(frozen=True)
-class InputFolder:
+class InputFolder(_CheckedInput):
     """A folder of input files, checked: a prefix in the lake or a local folder under a root."""
-
-    given: str
-    key: str | None = None
-    path: Path | None = None
-
-    @classmethod
-    def trusted(cls, path: str | Path) -> InputFolder:
-        """A local folder chosen by code (see `InputFile.trusted`)."""
-        return cls(str(path), path=Path(path))
 
     @contextmanager
     def local_path(self) -> Iterator[Path]:
