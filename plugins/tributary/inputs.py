@@ -164,38 +164,37 @@ class InputFolder(_CheckedInput):
             yield Path(tmp)
 
 
-def resolve_input(given: str | None, *, param: str = "path") -> InputFile:
-    """The file a param names, checked against the trust rules; nothing of it is read here."""
+def _resolve(given: str | None, param: str, *, folder: bool) -> tuple[str, str | None, Path | None]:
+    """(given, lake key, local path) of the file or folder a param names, or InputRejected."""
     given = _check_given(given, param)
     if given.startswith("/"):
         path = _confined(given, input_roots(), what="input")
-        if not path.is_file():
-            raise InputRejected(f"{param}: no such file: {quote_input(given)}")
-        return InputFile(given, path=path)
+        if not (path.is_dir() if folder else path.is_file()):
+            raise InputRejected(f"{param}: no such {'folder' if folder else 'file'}: {quote_input(given)}")
+        return given, None, path
     key = _lake_key(given, what="input")
     _inside_lake_folder(key)
+    lake = open_lake()
     try:
-        found = open_lake().exists(key)
+        found = bool(lake.list(key)) if folder else lake.exists(key)
     except LakeError as exc:
         raise InputRejected(f"{param}: {exc}") from None
     if not found:
-        raise InputRejected(f"{param}: no object {quote_input(key)} in the lake {open_lake().url}")
-    return InputFile(given, key=key)
+        what = "objects under" if folder else "object"
+        raise InputRejected(f"{param}: no {what} {quote_input(key)} in the lake {lake.url}")
+    return given, key, None
+
+
+def resolve_input(given: str | None, *, param: str = "path") -> InputFile:
+    """The file a param names, checked against the trust rules; nothing of it is read here."""
+    given, key, path = _resolve(given, param, folder=False)
+    return InputFile(given, key=key, path=path)
 
 
 def resolve_input_folder(given: str | None, *, param: str = "path") -> InputFolder:
     """The folder a param names (a lake prefix or a local folder under a root), checked."""
-    given = _check_given(given, param)
-    if given.startswith("/"):
-        path = _confined(given, input_roots(), what="input")
-        if not path.is_dir():
-            raise InputRejected(f"{param}: no such folder: {quote_input(given)}")
-        return InputFolder(given, path=path)
-    key = _lake_key(given, what="input")
-    _inside_lake_folder(key)
-    if not open_lake().list(key):
-        raise InputRejected(f"{param}: no objects under {quote_input(key)} in the lake {open_lake().url}")
-    return InputFolder(given, key=key)
+    given, key, path = _resolve(given, param, folder=True)
+    return InputFolder(given, key=key, path=path)
 
 
 def resolve_output_folder(given: str, *, param: str) -> Path:
