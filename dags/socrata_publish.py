@@ -22,6 +22,7 @@ from datetime import datetime
 
 from airflow.sdk import Param, dag, task
 from tributary.dag_defaults import DEFAULT_ARGS
+from tributary.socrata.publication_dags import run_params
 from tributary.socrata.registry import load
 
 
@@ -36,11 +37,7 @@ from tributary.socrata.registry import load
     params={
         "publication": Param("", type="string", title="Publication", examples=load().names(),
                              description="A declared publication (dbt exposure with meta.socrata)."),
-        "simulate": Param(False, type="boolean", title="Simulate",
-                          description="Dry run: write the rows as CSV files to the lake instead "
-                                      "of sending them."),
-        "full": Param(False, type="boolean", title="Full",
-                      description="Resend every row, not only new and changed ones."),
+        **run_params(),
     },
 )
 def socrata_publish():

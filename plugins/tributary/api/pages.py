@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from tributary import warehouse
@@ -56,6 +56,13 @@ class Page:
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def require_built(relation: str, built_by: str) -> None:
+    """503 naming the DAG to run when a route's mart does not exist yet."""
+    with warehouse.connect() as conn:
+        if conn.execute("select to_regclass(%s)", (relation,)).fetchone()[0] is None:
+            raise HTTPException(503, f"{relation} is not built yet: run the {built_by} DAG")
 
 
 def _paged(query: str) -> str:

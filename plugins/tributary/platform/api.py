@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from tributary import warehouse
 from tributary.api import pages
 from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
 
@@ -48,9 +47,7 @@ def load_history(
     offset: Offset = 0,
     format: Format = "json",  # noqa: A002
 ):
-    with warehouse.connect() as conn:
-        if conn.execute("select to_regclass('platform.load_history')").fetchone()[0] is None:
-            raise HTTPException(503, "platform.load_history is not built yet: run the platform_refresh DAG")
+    pages.require_built("platform.load_history", "platform_refresh")
     params = {"target": target, "since": since}
     if format == "csv":
         return pages.stream_csv(request, LOAD_HISTORY, params, limit=limit, offset=offset,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from tributary import warehouse
 from tributary.api import pages
 from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
 
@@ -58,10 +57,7 @@ def publications(
     offset: Offset = 0,
     format: Format = "json",  # noqa: A002
 ):
-    with warehouse.connect() as conn:
-        if conn.execute("select to_regclass('publish.publication_status')").fetchone()[0] is None:
-            raise HTTPException(503, "publish.publication_status is not built yet: run the "
-                                     "platform_refresh DAG")
+    pages.require_built("publish.publication_status", "platform_refresh")
     params = {"status": status}
     if format == "csv":
         return pages.stream_csv(request, PUBLICATIONS, params, limit=limit, offset=offset,

@@ -16,6 +16,19 @@ from tributary.socrata.registry import Declaration
 DAG_PREFIX = "socrata_publish_"
 
 
+def run_params() -> dict[str, Any]:
+    """The params every publication run takes (the hand-run DAG adds which publication)."""
+    from airflow.sdk import Param  # noqa: PLC0415
+
+    return {
+        "simulate": Param(False, type="boolean", title="Simulate",
+                          description="Dry run: write the rows as CSV files to the lake instead "
+                                      "of sending them."),
+        "full": Param(False, type="boolean", title="Full",
+                      description="Resend every row, not only new and changed ones."),
+    }
+
+
 def schedule_of(declaration: Declaration) -> Any:
     """The mart's Asset, or the Asset or the declared cron, whichever comes first."""
     asset = marts_asset(declaration.domain)
@@ -50,7 +63,7 @@ Params: **simulate** (CSV files in the lake, nothing sent), **full** (resend eve
 
 def publication_dag(declaration: Declaration):
     """The DAG ``socrata_publish_<name>`` of one declaration."""
-    from airflow.sdk import Param, dag, task  # noqa: PLC0415
+    from airflow.sdk import dag, task  # noqa: PLC0415
 
     name = declaration.name
 
@@ -63,13 +76,7 @@ def publication_dag(declaration: Declaration):
         default_args=DEFAULT_ARGS,
         tags=["socrata", "publish", declaration.domain],
         doc_md=doc_of(declaration),
-        params={
-            "simulate": Param(False, type="boolean", title="Simulate",
-                              description="Dry run: write the rows as CSV files to the lake "
-                                          "instead of sending them."),
-            "full": Param(False, type="boolean", title="Full",
-                          description="Resend every row, not only new and changed ones."),
-        },
+        params=run_params(),
     )
     def publish_one():
         @task(task_id="publish")
