@@ -181,7 +181,7 @@ def cmd_bench(ns: argparse.Namespace) -> int:
     create_raw_tables()
     from tributary import benchmark  # noqa: PLC0415
 
-    return benchmark.main(ns.only)
+    return benchmark.main(ns.only, repeat=ns.repeat)
 
 
 def cmd_stop(_: argparse.Namespace) -> int:
@@ -226,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(fn=cmd_test)
     p = sub.add_parser("bench", help="run the benchmarks and rewrite bench/RESULTS.md")
     p.add_argument("only", nargs="?", default="", help="substring of the benchmark files to run")
+    p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT") or 1),
+                   help="runs per benchmark; the table shows the median run and the spread (BENCH_REPEAT)")
     p.set_defaults(fn=cmd_bench)
     sub.add_parser("stop", help="stop the embedded Postgres").set_defaults(fn=cmd_stop)
     argv = sys.argv[1:] if argv is None else argv
