@@ -16,8 +16,8 @@ from fastapi import Depends, FastAPI
 from tributary.api.auth import require_caller
 
 #: Domains that may serve HTTP routes (their module is optional).
-API_DOMAINS = ["platform", "uploads", "polio", "app_events", "migration", "mindtrails", "traffic",
-               "socrata"]
+API_DOMAINS = ["platform", "uploads", "reports", "polio", "app_events", "migration", "mindtrails",
+               "traffic", "socrata"]
 
 
 def domain_routers():

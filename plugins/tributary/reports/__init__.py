@@ -1,9 +1,10 @@
 """Report files: what a domain's refresh leaves for people to read.
 
 Every report lives in the lake at ``reports/<domain>/<YYYY-MM-DD>/<name>``: the day is the run's
-logical date, so re-running a day's refresh rewrites that day's files (idempotent) and earlier
-days stay as they were. The API lists and serves them (``/api/v1/reports``); the demo only
-points at them.
+logical date (`run_day`), so re-running a day's refresh rewrites that day's files (idempotent)
+and earlier days stay as they were. Each refresh DAG ends with a task that writes its domain's
+reports (``tributary/<domain>/reports.py``); the API lists and serves them (`tributary.reports.api`,
+``/api/v1/reports``); the demo only points at them.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tributary.inputs import safe_name
+from tributary.errors import quote_input
+from tributary.inputs import InputRejected, safe_name
 from tributary.lake import open_lake
 
 PREFIX = "reports"
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,27 @@ def _day(day: dt.date | str) -> str:
             return text
     except ValueError:
         pass
-    raise ValueError(f"report day {text[:40]!r} is not a YYYY-MM-DD date")
+    raise InputRejected(f"report day {quote_input(text, 40)!r} is not a YYYY-MM-DD date")
+
+
+def _part(value: str, what: str) -> str:
+    safe_name(value, what=what)
+    if value.startswith("."):  # a file lake hides dot files (its atomic writes' temp files)
+        raise InputRejected(f"{what} {quote_input(value)!r} may not start with '.'")
+    return value
 
 
 def report_key(domain: str, day: dt.date | str, name: str) -> str:
-    """The lake key of one report file; every part is checked before it becomes a path."""
-    return "/".join((PREFIX, safe_name(domain, what="report domain"), _day(day),
-                     safe_name(name, what="report name")))
+    """The lake key of one report file; every part is checked before it becomes a path
+    (`InputRejected`, a `BadInput`, for a name that cannot be one or a day that is not a date)."""
+    return "/".join((PREFIX, _part(domain, "report domain"), _day(day), _part(name, "report name")))
+
+
+def run_day(context: Mapping[str, Any]) -> dt.date:
+    """The day a DAG run's reports belong to: its logical date's (UTC), or, for a run without
+    one (Asset-triggered runs in Airflow 3), the day it was due to run."""
+    when = context.get("logical_date") or context["dag_run"].run_after
+    return when.astimezone(dt.UTC).date()
 
 
 def write_report(domain: str, day: dt.date | str, name: str, data: bytes, *, lake=None) -> str:
@@ -83,26 +99,35 @@ def write_query_report(conn, domain: str, day: dt.date | str, name: str, sql: st
 
     The row count counts lines, so it is exact only when no value holds a newline; it is for
     logs and summaries, the file itself is what readers trust."""
+    report_key(domain, day, name)  # a bad name fails before the query runs
     data, rows = query_csv(conn, sql, params)
     return write_report(domain, day, name, data, lake=lake), rows
 
 
 def chart_report(domain: str, day: dt.date | str, name: str, draw, *, lake=None) -> str:
     """Draw a chart into a temporary PNG with ``draw(path)`` and store it as a report."""
+    report_key(domain, day, name)
     with tempfile.TemporaryDirectory(prefix="report-") as tmp:
-        local = Path(tmp) / safe_name(name, what="report name")
+        local = Path(tmp) / name
         draw(local)
         return write_report_file(domain, day, name, local, lake=lake)
 
 
-def list_reports(domain: str | None = None, *, lake=None) -> list[Report]:
-    """Every report file, newest day first, optionally of one domain."""
-    prefix = f"{PREFIX}/{safe_name(domain, what='report domain')}" if domain else PREFIX
+def list_reports(domain: str | None = None, day: dt.date | str | None = None, *,
+                 lake=None) -> list[Report]:
+    """Every report file, newest day first, then by domain and name; optionally of one domain
+    and/or one day."""
+    parts = [PREFIX]
+    if domain:
+        parts.append(_part(domain, "report domain"))
+    wanted = _day(day) if day else None
+    if domain and wanted:
+        parts.append(wanted)  # list only that day's folder
     found = []
-    for obj in (lake or open_lake()).list(prefix):
-        parts = obj.path.split("/")
-        if len(parts) == 4 and _DAY.fullmatch(parts[2]):
-            found.append(Report(parts[1], parts[2], parts[3], obj.size))
+    for obj in (lake or open_lake()).list("/".join(parts)):
+        segments = obj.path.split("/")
+        if len(segments) == 4 and _DAY.fullmatch(segments[2]) and wanted in (None, segments[2]):
+            found.append(Report(segments[1], segments[2], segments[3], obj.size))
     found.sort(key=lambda r: (r.domain, r.name))
     found.sort(key=lambda r: r.day, reverse=True)  # stable: within a day, by domain and name
     return found
