@@ -4,10 +4,10 @@ the matcher chosen by it (rapidfuzz vs Postgres pg_trgm vs the standard library'
 - **sample**: every mapping of include/sample/polio/mappings.csv (plus "Gombe State"), held out
   one at a time against the bundled master data, the other mappings kept; a region string's
   country is the one its document's other regions are mapped under.
-- **rhizome**: the district spellings of the real rhizome files (../shared/data/rhizome:
+- **rhizome**: the district spellings of the real rhizome files (tests/data/rhizome:
   `AfgPolioCases.csv`, `2016.03.upload.pre.csv`, the `District.Name` and `Alternative.Spell` of
   `eoc_post_campaign.csv`), each with the master its geocode is mapped to, as names alone (no
-  geocode): the near-miss spellings senders really write. Skipped with a note when absent.
+  geocode): the near-miss spellings senders really write.
 
 Reported: top-1 / top-3 accuracy, and for auto-apply the lowest threshold that maps nothing
 wrong on either set, with how many strings it maps. Speed: suggestions for 200 strings against
@@ -28,7 +28,7 @@ from tributary.polio.mapping_review import _countries
 from tributary.polio.suggest import Master, Suggester, Unmapped, rapidfuzz_similarity
 
 SAMPLE = settings.SAMPLE_DIR / "polio"
-RHIZOME = settings.REPO_ROOT.parent / "shared" / "data" / "rhizome"
+RHIZOME = settings.REPO_ROOT / "tests" / "data" / "rhizome"
 THRESHOLDS = (1.0, 0.98, 0.97, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7)
 Case = tuple[Unmapped, str]  # the string (with its context) and the right master
 
@@ -139,12 +139,8 @@ def speed(masters: list[Master], similarity) -> float:
 
 def run() -> Result:
     masters, known = sample_masters(), sample_mappings()
-    sets = {"sample": sample_cases(masters, known)}
+    sets = {"sample": sample_cases(masters, known), "rhizome": rhizome_cases(known)}
     notes = []
-    if RHIZOME.is_dir():
-        sets["rhizome"] = rhizome_cases(known)
-    else:
-        notes.append(f"rhizome set skipped: {RHIZOME} not found.")
     matchers = {"rapidfuzz": rapidfuzz_similarity, "difflib": difflib_similarity}
     trgm, trgm_note, drop_trgm = pg_trgm_similarity_factory()
     notes.append(trgm_note)

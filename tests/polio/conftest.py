@@ -11,7 +11,7 @@ import pytest
 from tributary.polio import ingest as ingest_module
 from tributary.polio import master
 
-SHARED_RHIZOME = Path(__file__).resolve().parents[3] / "shared" / "data" / "rhizome"
+RHIZOME = Path(__file__).resolve().parents[1] / "data" / "rhizome"  # real documents, see tests/data/README.md
 
 
 def write_csv(path: Path, rows: Sequence[Sequence[object]], newline: str = "\n",

@@ -8,7 +8,7 @@ from tributary import settings
 from tributary.dag_runner import run_dag
 from tributary.polio.demo import WIDE_IGNORE
 
-from tests.polio.conftest import SHARED_RHIZOME, query
+from tests.polio.conftest import RHIZOME, query
 
 SAMPLE = settings.SAMPLE_DIR / "polio"
 
@@ -19,7 +19,7 @@ def test_sample_through_the_dags(fresh_warehouse, file_lake):
     for name in ("regions.csv", "campaigns.csv", "indicators.csv", "calculated_indicators.csv"):
         file_lake.put_file(f"landing/polio_master/sample/{name}", SAMPLE / "master" / name)
     file_lake.put_file("landing/polio/afg_2016_03.csv", SAMPLE / "documents" / "afghanistan_2016_03_wide.csv")
-    file_lake.put_file("landing/polio/missing_campaign.csv", SHARED_RHIZOME / "missing_campaign.csv")
+    file_lake.put_file("landing/polio/missing_campaign.csv", RHIZOME / "missing_campaign.csv")
     file_lake.put_file("landing/polio_mapping/sample.csv", SAMPLE / "mappings.csv")
 
     assert run_dag("polio_metadata", {"path": "landing/polio_master/sample"}).ok

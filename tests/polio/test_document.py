@@ -8,7 +8,7 @@ import pytest
 from tributary.errors import MAX_CELL_CHARS
 from tributary.polio.document import DocumentError, read, scan
 
-from tests.polio.conftest import SHARED_RHIZOME, write_csv
+from tests.polio.conftest import RHIZOME, write_csv
 
 LONG = [["Campaign ", " REGION", "indicator", "Value"], ["jan", "Kano", "missed", "12%"],
         ["jan", "Lagos", "missed", "1,234"]]
@@ -66,13 +66,13 @@ def test_not_text_is_refused(tmp_path):
     ("percent_vals.csv", {}, "no region column 'region'"),
 ])
 def test_real_documents_that_cannot_be_read(name, kwargs, message):
-    path = SHARED_RHIZOME / name
+    path = RHIZOME / name
     with pytest.raises(DocumentError, match=message):
         read(path, encoding=scan(path).encoding, **kwargs)
 
 
 def test_real_wide_document_with_cr_line_endings():
-    path = SHARED_RHIZOME / "percent_vals.csv"
+    path = RHIZOME / "percent_vals.csv"
     kind, rows, _ = facts(path, region_column="geocode",
                           ignore_columns=["Province", "PCODE", "level", "DCODE", "District.Name"])
     assert kind == "wide"

@@ -8,14 +8,14 @@ from tributary import warehouse
 from tributary.polio import bulk
 from tributary.polio.document import DocumentError
 
-from tests.polio.conftest import SHARED_RHIZOME, ingest, query
+from tests.polio.conftest import RHIZOME, ingest, query
 
 EOC_IGNORE = ["Province", "PCODE", "level", "DCODE", "District.Name", "Alternative.Spell"]
 
 
 def test_real_document_loads_once_and_strings_are_registered_once(polio_db, dbt):
     url = polio_db
-    path = SHARED_RHIZOME / "eoc_post_campaign.csv"
+    path = RHIZOME / "eoc_post_campaign.csv"
     first = ingest(path, url, region_column="geocode", ignore_columns=EOC_IGNORE)
     assert first.status == "loaded" and first.layout == "wide" and first.streams == 0
     n_rows = query(url, "select count(*) from raw_polio.source_datapoint")[0][0]
@@ -24,7 +24,7 @@ def test_real_document_loads_once_and_strings_are_registered_once(polio_db, dbt)
     assert again.status == "duplicate"
     assert query(url, "select count(*) from raw_polio.source_datapoint")[0][0] == n_rows
     # A second document with the same strings adds none to the registry, only uses.
-    ingest(SHARED_RHIZOME / "percent_vals.csv", url, region_column="geocode",
+    ingest(RHIZOME / "percent_vals.csv", url, region_column="geocode",
            ignore_columns=EOC_IGNORE)
     dbt("run", "--select", "+source_string")
     strings = query(url, "select kind, count(*), max(first_document_id), max(documents) "
@@ -41,7 +41,7 @@ def test_real_document_loads_once_and_strings_are_registered_once(polio_db, dbt)
 def test_unreadable_document_is_marked_failed_and_loads_nothing(polio_db, name, kwargs):
     url = polio_db
     with pytest.raises(DocumentError) as caught:
-        ingest(SHARED_RHIZOME / name, url, **kwargs)
+        ingest(RHIZOME / name, url, **kwargs)
     docs = query(url, "select file_name, status, error from raw_polio.document")
     assert docs == [(name, "failed", str(caught.value))]
     assert query(url, "select count(*) from raw_polio.source_datapoint") == [(0,)]
