@@ -12,6 +12,8 @@ Builds the polio dbt models (`models/polio`), each model's tests right after it:
 - `polio.mapping_suggestion` — suggested masters for what is unmapped (task `suggest_mappings`,
   after the models; it emits `tributary://polio/unmapped` when the refresh left new strings
   unmapped, which opens a `polio_mapping_review`, and is skipped otherwise)
+- report file `reports/polio/<YYYY-MM-DD>/missing_mapping.csv` in the lake (task `write_reports`,
+  last; the day is the run's logical date, a re-run rewrites it)
 
 Incremental: only what changed since the last refresh (by `raw_polio.change_log`) is rebuilt.
 Scheduled whenever the other polio DAGs change raw data (`tributary://raw_polio`); trigger by
@@ -49,7 +51,16 @@ def polio_refresh():
             raise AirflowSkipException(f"{len(candidates)} strings unmapped, none new: no review opened")
         return {"unmapped": len(candidates), "new": new}
 
-    dbt_models("polio_models", select=["path:models/polio"]) >> marts_built("polio") >> suggest_mappings()
+    @task(trigger_rule="none_failed")  # also after a skipped suggest_mappings (nothing new)
+    def write_reports(**context) -> dict:
+        """The polio report files of the run's day, into the lake."""
+        from tributary.polio import reports
+        from tributary.reports import run_day
+
+        return reports.write_reports(run_day(context))
+
+    (dbt_models("polio_models", select=["path:models/polio"]) >> marts_built("polio")
+     >> suggest_mappings() >> write_reports())
 
 
 polio_refresh()

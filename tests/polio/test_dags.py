@@ -3,8 +3,14 @@ inputs from the (file) lake by key and from include/sample by absolute path."""
 
 from __future__ import annotations
 
+import csv
+import io
+import secrets
+
 import pytest
-from tributary import settings
+from fastapi.testclient import TestClient
+from tributary import reports, settings
+from tributary.api.app import create_app
 from tributary.dag_runner import run_dag
 from tributary.polio.demo import WIDE_IGNORE
 
@@ -14,7 +20,7 @@ SAMPLE = settings.SAMPLE_DIR / "polio"
 
 
 @pytest.mark.slow
-def test_sample_through_the_dags(fresh_warehouse, file_lake):
+def test_sample_through_the_dags(fresh_warehouse, file_lake, monkeypatch):
     url = fresh_warehouse
     for name in ("regions.csv", "campaigns.csv", "indicators.csv", "calculated_indicators.csv"):
         file_lake.put_file(f"landing/polio_master/sample/{name}", SAMPLE / "master" / name)
@@ -53,3 +59,18 @@ def test_sample_through_the_dags(fresh_warehouse, file_lake):
     national = query(url, "select value, is_calc from polio.datapoint_with_computed where region = 'Nigeria' "
                           "and indicator = '% missed children due to child not available'")
     assert len(national) == 1 and national[0][1] is True and 0 < national[0][0] < 1
+
+    # The refresh's last task left the missing-mapping report of the run's day in the lake; the
+    # API lists and serves it.
+    (report,) = reports.list_reports("polio")
+    assert report.name == "missing_mapping.csv" and report.day in outcome.run_id
+    token = secrets.token_urlsafe(24)
+    monkeypatch.setenv("TRIBUTARY_API_TOKEN", token)
+    client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
+    listed = client.get("/api/v1/reports", params={"domain": "polio"}).json()["items"]
+    assert [(i["day"], i["name"]) for i in listed] == [(report.day, "missing_mapping.csv")]
+    rows = list(csv.reader(io.StringIO(client.get(listed[0]["url"]).text)))
+    assert rows[0] == ["kind", "source_string", "document_id", "rows"]
+    assert rows[1:] == [[str(v) for v in row] for row in query(
+        url, "select kind, source_string, document_id, rows from polio.missing_mapping order by 1, 2, 3")]
+    assert [row[1] for row in rows[1:]] == ["LPD.group", "Percent missed children_OfH FM survey"]

@@ -228,6 +228,7 @@ def test_refresh_suggests_and_a_review_brings_the_datapoints(sample_db, document
                             "responded_by_user": {"id": "uma", "name": "uma"}}, url=url)
     second = run_dag("polio_refresh")
     assert second.ok and second.task_states["suggest_mappings"] == "skipped", second.table()
+    assert second.task_states["write_reports"] == "success"  # reports even when nothing is new
     assert query(url, "select region, value from polio.datapoint "
                       "where indicator = 'Percent missed due to refusal' order by 1") == [
         ("Bala Bulook", 0.5), ("Khaki Safid", 0.25)]

@@ -1,12 +1,11 @@
 """`make demo` for polio: master data, a long and a wide document, a mapping file, one data-entry
-value, a refresh; then counts and what still needs mapping. Idempotent: a second run loads
+value, a refresh; then counts, what still needs mapping and where the refresh left its report
+(`reports/polio/<day>/missing_mapping.csv` in the lake). Idempotent: a second run loads
 nothing new (same documents by checksum and reading params, same mappings and entry). The DAGs
 have no sample defaults, so every input is named here (absolute paths under include/sample,
 an input root by default)."""
 
 from __future__ import annotations
-
-import csv
 
 from tributary import settings, warehouse
 
@@ -46,9 +45,4 @@ def run(ctx) -> None:
     ctx.say("  polio.missing_mapping (still to map):")
     for kind, source_string, document_id, rows in missing:
         ctx.say(f"    {kind:9s} {source_string!r:45s} document {document_id}: {rows} facts")
-    report = ctx.report("polio/missing_mapping.csv")
-    with open(report, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["kind", "source_string", "document_id", "rows"])
-        writer.writerows(missing)
-    ctx.say(f"  wrote {report}")
+    ctx.show_reports("polio")

@@ -10,6 +10,7 @@ reports (``tributary/<domain>/reports.py``); the API lists and serves them (`tri
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -17,9 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tributary import warehouse
 from tributary.errors import quote_input
 from tributary.inputs import InputRejected, safe_name
 from tributary.lake import open_lake
+
+log = logging.getLogger(__name__)
 
 PREFIX = "reports"
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -102,6 +106,21 @@ def write_query_report(conn, domain: str, day: dt.date | str, name: str, sql: st
     report_key(domain, day, name)  # a bad name fails before the query runs
     data, rows = query_csv(conn, sql, params)
     return write_report(domain, day, name, data, lake=lake), rows
+
+
+def write_query_reports(domain: str, day: dt.date | str, queries: Mapping[str, str], *,
+                        url: str | None = None, lake=None) -> dict[str, int]:
+    """Store each query of ``queries`` (file name -> SQL) as a CSV report of ``day``, on one
+    warehouse connection; returns lake key -> rows. Each name is checked before any query runs."""
+    for name in queries:
+        report_key(domain, day, name)
+    written: dict[str, int] = {}
+    with warehouse.connect(url) as conn:
+        for name, sql in queries.items():
+            key, rows = write_query_report(conn, domain, day, name, sql, lake=lake)
+            written[key] = rows
+            log.info("report %s: %d rows", key, rows)
+    return written
 
 
 def chart_report(domain: str, day: dt.date | str, name: str, draw, *, lake=None) -> str:
