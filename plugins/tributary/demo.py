@@ -2,7 +2,8 @@
 
 Each domain contributes `tributary/<domain>/demo.py` with `run(ctx: DemoContext) -> None`; they
 run in the order below, then the platform's own marts are built. Re-running is safe: every step
-is idempotent, so a second demo loads nothing new.
+is idempotent, so a second demo loads nothing new. Report files are the refresh DAGs' work (in the
+lake under ``reports/<domain>/<day>/``); a domain's demo only points at them (`DemoContext.show_reports`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from tributary import settings
 from tributary.dag_runner import RunOutcome, run_dag
 from tributary.lake import open_lake
+from tributary.reports import list_reports
 
 #: Demo order: the domains, then publishing (it publishes the marts the domains built).
 DOMAINS = ["polio", "migration", "mindtrails", "traffic", "app_events", "socrata"]
@@ -49,7 +51,19 @@ class DemoContext:
         self.say(f"  ✓ {dag_id} ({time.monotonic() - started:.1f} s, {len(outcome.task_states)} tasks)")
         return outcome
 
+    def show_reports(self, domain: str) -> None:
+        """Say where the domain's refresh left its report files (the latest day's) and the route."""
+        found = list_reports(domain)  # newest day first
+        if not found:
+            self.say(f"  no {domain} reports in the lake yet")
+            return
+        found = [report for report in found if report.day == found[0].day]
+        self.say(f"  reports in {self.lake.url} (GET /api/v1/reports?domain={domain}):")
+        for report in found:
+            self.say(f"    {report.key}  ({report.size:,} bytes)")
+
     def report(self, relative: str) -> Path:
+        """A local file for a demo's own check output (not a report: those are in the lake)."""
         path = self.reports_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
@@ -64,7 +78,6 @@ def _domain_demo(domain: str):
 
 def main() -> int:
     ctx = DemoContext()
-    ctx.reports_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
         for domain in DOMAINS:
@@ -79,7 +92,11 @@ def main() -> int:
     except DemoFailed as exc:
         print(f"\ndemo failed:\n{exc}", file=sys.stderr)
         return 1
-    ctx.say(f"\ndemo finished in {time.monotonic() - started:.0f} s; reports under {ctx.reports_dir}")
+    ctx.say(f"\ndemo finished in {time.monotonic() - started:.0f} s; reports in {ctx.lake.url} under "
+            f"reports/<domain>/<day>/, listed by GET /api/v1/reports (make api) and served by "
+            f"GET /api/v1/reports/<domain>/<day>/<name>")
+    if any(ctx.reports_dir.rglob("*")):
+        ctx.say(f"demo checks under {ctx.reports_dir}")
     return 0
 
 
