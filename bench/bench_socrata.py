@@ -8,7 +8,11 @@ the same chunks (plain cursor ``fetchmany``, ``json.dumps``, ``requests``) with 
 
 Then diff publishing: the same table published again unchanged (nothing to send), and again with
 1 % of its rows changed (only those are sent); both against the first, full publish of the same
-run. Each side runs in its own interpreter so its peak RSS is its own; the target is 200 MB.
+run. Each side runs in its own interpreter so its peak RSS is its own. Targets (issue 17): rows/s
+at least 0.9 x the anchor, peak RSS at most 150 MB, an unchanged re-publish at most 10 % of a full
+publish. Each side imports its modules before its clock starts (the operator's ``execute``
+imports the publisher and the hook lazily, so the probe imports them first, as the anchor
+imports psycopg and requests).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ OURS = HWM + """
 import json, sys, time
 from types import SimpleNamespace
 from tributary.socrata.operators import SocrataUpsertOperator
+import tributary.socrata.hook, tributary.socrata.publisher  # what execute() imports
 base = hwm_mb()
 ti = SimpleNamespace(dag_id="bench", run_id=sys.argv[3], task_id="publish", map_index=-1)
 op = SocrataUpsertOperator(task_id="publish", table=sys.argv[1], dataset_id=sys.argv[2],
@@ -145,25 +150,32 @@ def run() -> Result:
         title=f"Socrata publish: {ROWS:,} rows in {CHUNK:,}-row chunks to the local SODA server",
         command=f"BENCH_SOCRATA_ROWS={ROWS} make bench ONLY=socrata",
         figures=[
-            Figure("rows/s", f"{ours_rate:,.0f}", f"{anchor_rate:,.0f}", f"{ours_rate / anchor_rate:.2f}"),
+            Figure("rows/s (target ≥ 0.9)", f"{ours_rate:,.0f}", f"{anchor_rate:,.0f}", f"{ours_rate / anchor_rate:.2f}"),
             Figure("seconds", f"{ours['seconds']:.1f}", f"{anchor['seconds']:.1f}",
                    f"{ours['seconds'] / anchor['seconds']:.2f}"),
-            Figure("peak RSS MB (target ≤ 200)", f"{ours['peak_mb']:.0f}", f"{anchor['peak_mb']:.0f}",
+            Figure("peak RSS MB (target ≤ 150)", f"{ours['peak_mb']:.0f}", f"{anchor['peak_mb']:.0f}",
                    f"{ours['peak_mb'] / anchor['peak_mb']:.2f}"),
             Figure("RSS after imports MB", f"{ours['base_mb']:.0f}", f"{anchor['base_mb']:.0f}", ""),
             Figure(f"diff publish, {changed:,} rows (1 %) changed: seconds (anchor: full publish)",
                    f"{diff['seconds']:.1f}", f"{full:.1f}", f"{diff['seconds'] / full:.3f}"),
-            Figure("unchanged re-publish (0 rows sent): seconds (anchor: full publish)",
+            Figure("unchanged re-publish (0 rows sent): seconds (anchor: full publish; target ≤ 0.10)",
                    f"{unchanged['seconds']:.1f}", f"{full:.1f}", f"{unchanged['seconds'] / full:.3f}"),
-            Figure("diff publish peak RSS MB (target ≤ 200; anchor: full publish)",
+            Figure("diff publish peak RSS MB (target ≤ 150; anchor: full publish)",
                    f"{diff['peak_mb']:.0f}", f"{ours['peak_mb']:.0f}",
                    f"{diff['peak_mb'] / ours['peak_mb']:.2f}"),
         ],
-        notes=("Ours: the operator (server-side cursor, SODA encoding, a `publish.chunk` row and the "
-               "chunk's ids and row fingerprints in `publish.published_row` per acknowledged chunk, "
-               "the portal's row count checked at the end). Anchor: a bare fetchmany + json.dumps + "
+        notes=("Ours: the operator (server-side cursor; each row's SODA JSON object, identifier "
+               "and 64-bit fingerprint written by Postgres, the next chunk read on a worker thread "
+               "while the current one is POSTed; a `publish.chunk` row and the chunk's ids and "
+               "fingerprints COPYed into `publish.published_row` per acknowledged chunk; the "
+               "portal's row count checked at the end). Anchor: a bare fetchmany + json.dumps + "
                "POST loop, no bookkeeping. Both talk to the same stand-in (keep-alive HTTP/1.1), so "
-               "the server's own cost is in both. Diff rows: the same operator run again on the "
-               "published table; which rows changed is decided in Postgres (each row's md5 against "
-               "the recorded one), so only the changed rows reach Python."),
+               "the server's own cost is in both; on this loopback the stand-in's parsing (about "
+               "85 ms per 10,000 rows) is the floor, and on 2 cores our Postgres work (JSON, "
+               "ledger inserts) competes with it for CPU. Unchanged re-publish: the source's row "
+               "count and fingerprint sum match the ledger's, so no row-by-row comparison runs. "
+               "Diff rows: the same operator run again on the published table; which rows changed "
+               "is decided in Postgres (each row's fingerprint against the recorded one, a hash "
+               "join), so only the changed rows reach Python. RSS after imports is mostly Airflow "
+               "(`import airflow` alone is about 87 MB)."),
     )

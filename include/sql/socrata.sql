@@ -76,9 +76,9 @@ declare
         ['run', 'verified_at', 'timestamptz'],
         -- the DSMAPI revision a replace went through (<dataset>/<revision_seq>)
         ['run', 'revision', 'text'],
-        -- md5 of the row as published (column names and the row as Postgres writes it); a row
-        -- whose fingerprint is unchanged is not sent again. NULL (rows from before) means resend.
-        ['published_row', 'fingerprint', 'text']];
+        -- a 64-bit hash of the row as published (source.changed_rows); a row whose fingerprint
+        -- is unchanged is not sent again. NULL (rows from before) means resend.
+        ['published_row', 'fingerprint', 'bigint']];
     item text[];
 begin
     foreach item slice 1 in array wanted loop
@@ -87,6 +87,12 @@ begin
             execute format('alter table publish.%I add column %I %s', item[1], item[2], item[3]);
         end if;
     end loop;
+    -- fingerprints were md5 texts before the 64-bit hash: forgotten, so each row is resent once
+    if exists (select 1 from information_schema.columns where table_schema = 'publish'
+               and table_name = 'published_row' and column_name = 'fingerprint'
+               and data_type = 'text') then
+        alter table publish.published_row alter column fingerprint type bigint using null;
+    end if;
     -- a replace of a dataset without a row identifier has none
     if exists (select 1 from information_schema.columns where table_schema = 'publish'
                and table_name = 'run' and column_name = 'row_id' and is_nullable = 'NO') then

@@ -54,7 +54,7 @@ def test_5xx_is_retried_with_backoff_then_succeeds(soda, dataset):
     waits: list[float] = []
     hook = SocrataHook(retry_policy=RetryPolicy(max_attempts=4, base_delay=0.5), sleep=waits.append)
     soda.add_fault(502, on_request=1, times=2)
-    result = hook.upsert(dataset, soda_json.payload([{"id": 1}]))
+    result = hook.upsert(dataset, soda_json.body([json.dumps({"id": 1}).encode()]))
     assert result.created == 1 and waits == [0.5, 1.0]
     assert [r["status"] for r in soda.requests()] == [502, 502, 200]
 
@@ -64,19 +64,19 @@ def test_retries_are_bounded(soda, dataset):
     hook = SocrataHook(retry_policy=RetryPolicy(max_attempts=3, base_delay=0.1), sleep=waits.append)
     soda.add_fault(500, on_request=1, times=10, body="database is down")
     with pytest.raises(SocrataError, match="still answered 500 after 3 attempts: .*database is down"):
-        hook.upsert(dataset, soda_json.payload([{"id": 1}]))
+        hook.upsert(dataset, soda_json.body([json.dumps({"id": 1}).encode()]))
     assert len(soda.requests()) == 3 and len(waits) == 2
 
 
 def test_wrong_app_token_is_refused(soda, dataset, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_SOCRATA_DEFAULT", soda.connection_json(extra={"app_token": "nope"}))
     with pytest.raises(SocrataError, match="403.*Invalid app_token"):
-        SocrataHook().upsert(dataset, soda_json.payload([{"id": 1}]))
+        SocrataHook().upsert(dataset, soda_json.body([json.dumps({"id": 1}).encode()]))
 
 
 def test_reads_rows_with_soql_parameters(soda, dataset):
     hook = SocrataHook()
-    hook.upsert(dataset, soda_json.payload([{"id": i, "kind": "ab"[i % 2]} for i in range(1, 8)]))
+    hook.upsert(dataset, soda_json.body([json.dumps({"id": i, "kind": "ab"[i % 2]}).encode() for i in range(1, 8)]))
     assert [r["id"] for r in hook.get_rows(dataset, **{"$where": "kind = 'a'", "$order": "id DESC",
                                                          "$limit": 2, "$offset": 1})] == [4, 2]
     assert hook.test_connection()[0]

@@ -1,14 +1,14 @@
-"""SODA JSON encoding, response parsing, backoff and the CSV fallback (no server needed)."""
+"""SODA JSON encoding (as the warehouse writes it), response parsing, backoff and the CSV fallback."""
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import json
-import uuid
 from types import SimpleNamespace
 
 import pytest
+from psycopg import sql
+from tributary import warehouse
 from tributary.socrata import soda
 from tributary.socrata.backoff import RetryPolicy, is_retryable, parse_retry_after
 from tributary.socrata.csv_fallback import CsvFallback, slug
@@ -21,39 +21,43 @@ from tributary.socrata.responses import (
 )
 from tributary.socrata.revision import CsvUpload
 
-
-@pytest.mark.parametrize(("value", "expected"), [
-    (decimal.Decimal("12"), 12),
-    (decimal.Decimal("12.50"), 12.5),
-    (decimal.Decimal("NaN"), None),
-    (float("inf"), None),
-    (3.25, 3.25),
-    (7, 7),
-    (True, True),
-    (None, None),
-    ("x", "x"),
-    (dt.date(2024, 2, 29), "2024-02-29T00:00:00.000"),
-    (dt.datetime(2024, 2, 29, 13, 5, 1, 123456), "2024-02-29T13:05:01.123"),
-    (dt.datetime(2024, 2, 29, 13, 5, tzinfo=dt.UTC), "2024-02-29T13:05:00.000+00:00"),
-    (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
-    ({"latitude": 1.5}, {"latitude": 1.5}),
-])
-def test_encode_value(value, expected):
-    encoded = soda.encode_value(value)
-    assert encoded == expected
-    assert type(encoded) is type(expected)
+#: (SQL value, its type oid, the SODA JSON value the warehouse writes for it)
+VALUES = [
+    ("12::numeric", 1700, 12),
+    ("12.50::numeric", 1700, 12.5),
+    ("'NaN'::numeric", 1700, None),
+    ("'Infinity'::float8", 701, None),
+    ("3.25::float8", 701, 3.25),
+    ("7", 23, 7),
+    ("true", 16, True),
+    ("null::text", 25, None),
+    ("'x\"y'::text", 25, 'x"y'),
+    ("date '2024-02-29'", 1082, "2024-02-29T00:00:00.000"),
+    ("timestamp '2024-02-29 13:05:01.123456'", 1114, "2024-02-29T13:05:01.123"),
+    ("timestamptz '2024-02-29 15:05+02'", 1184, "2024-02-29T13:05:00.000Z"),
+    ("'00000000-0000-0000-0000-000000000001'::uuid", 2950, "00000000-0000-0000-0000-000000000001"),
+    ("""'{"latitude": 1.5}'::jsonb""", 3802, {"latitude": 1.5}),
+    ("interval '1 day 2 seconds'", 1186, 86402),
+    ("'\\x00ff'::bytea", 17, "00ff"),
+]
 
 
-def test_payload_is_a_json_array_of_rows_and_deletes():
-    rows = [soda.encode_row(["id", "amount", "day"], [1, decimal.Decimal("2.5"), dt.date(2024, 1, 2)]),
-            soda.deleted_row("id", 9)]
-    assert json.loads(soda.payload(rows)) == [
-        {"id": 1, "amount": 2.5, "day": "2024-01-02T00:00:00.000"}, {"id": 9, ":deleted": True}]
+def test_values_as_the_warehouse_writes_them(warehouse_url):
+    with warehouse.connect(warehouse_url) as conn:
+        for literal, type_oid, expected in VALUES:
+            text = conn.execute(sql.SQL("select json_build_object('v', {})::text").format(
+                soda.value(sql.SQL(literal), type_oid))).fetchone()[0]
+            encoded = json.loads(text)["v"]
+            assert (literal, encoded, type(encoded)) == (literal, expected, type(expected))
 
 
-def test_encode_row_refuses_a_row_of_the_wrong_width():
-    with pytest.raises(ValueError):
-        soda.encode_row(["a", "b"], [1])
+def test_body_is_a_json_array_of_rows_and_deletes():
+    rows = [b'{"id":1,"day":"2024-01-02T00:00:00.000"}', soda.deleted_row("id", "9"),
+            soda.deleted_row("id", '"a\\"b"')]
+    assert json.loads(soda.body(rows)) == [
+        {"id": 1, "day": "2024-01-02T00:00:00.000"}, {"id": 9, ":deleted": True},
+        {"id": 'a"b', ":deleted": True}]
+    assert soda.objects(rows[:2]) == json.loads(soda.body(rows[:2]))
 
 
 def test_parse_legacy_and_new_shapes():
@@ -106,7 +110,7 @@ def test_csv_fallback_writes_header_rows_and_deletes(tmp_path):
     path = fallback.write(1, [{"id": 1, "name": "a,b", "n": None, "ok": True}])
     assert (tmp_path / "out" / "chunk_00001.csv").read_text() == 'id,name,n,ok\n1,"a,b",,true\n'
     assert path.endswith("chunk_00001.csv")
-    fallback.write(2, [soda.deleted_row("id", 5)], deleted=True)
+    fallback.write(2, soda.objects([soda.deleted_row("id", "5")]), deleted=True)
     assert (tmp_path / "out" / "chunk_00002_deleted.csv").read_text() == "id,:deleted\n5,true\n"
     assert slug("dag/run:1/task") == "dag_run_1_task"
 

@@ -18,8 +18,6 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from tributary import warehouse
-from tributary.socrata import soda
 from tributary.socrata.responses import UpsertResult
 from tributary.socrata.source import stream_values
 
@@ -140,6 +138,15 @@ def has_published_rows(conn: psycopg.Connection, pub: Publication) -> bool:
                         "and dataset_id = %s)", (pub.portal, pub.dataset_id)).fetchone()[0]
 
 
+def fingerprint_total(conn: psycopg.Connection, pub: Publication) -> tuple[int, Any] | None:
+    """The dataset's recorded row count and the sum of their fingerprints; None when a row has
+    no fingerprint (recorded before fingerprints, or distrusted), so no sum can vouch for it."""
+    rows, known, total = conn.execute(
+        "select count(*), count(fingerprint), sum(fingerprint) from publish.published_row "
+        "where portal = %s and dataset_id = %s", (pub.portal, pub.dataset_id)).fetchone()
+    return (rows, total) if rows == known else None
+
+
 def published_rows(conn: psycopg.Connection, pub: Publication) -> int:
     """How many rows the dataset holds according to our publications."""
     return conn.execute("select count(*) from publish.published_row where portal = %s "
@@ -177,17 +184,25 @@ def record_verification(conn: psycopg.Connection, run_id: int, portal_rows: int)
 class Chunk:
     number: int
     kind: str  # 'upsert' or 'delete'
-    row_values: Sequence[Any]  # identifiers carried, SODA JSON values, in order
+    row_values: Sequence[str]  # identifiers carried, as SODA JSON text, in order
     result: UpsertResult
     response: dict[str, Any]
     seconds: float
-    fingerprints: Sequence[str] = ()  # of each upserted row, in order (see source.changed_rows)
+    fingerprints: Sequence[int] = ()  # of each upserted row, in order (see source.changed_rows)
 
 
-def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk: Chunk) -> None:
-    """Record one acknowledged chunk and what it changed; call inside a transaction."""
-    first = json.dumps(chunk.row_values[0]) if chunk.row_values else None
-    last = json.dumps(chunk.row_values[-1]) if chunk.row_values else None
+_PUBLISHED = ("portal", "dataset_id", "row_value", "fingerprint", "run_id")
+
+
+def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk: Chunk, *,
+                 fresh: bool = False) -> None:
+    """Record one acknowledged chunk and what it changed; call inside a transaction.
+
+    ``fresh``: the dataset has none of these identifiers yet (a first publication), so they are
+    COPYed straight in; otherwise they are COPYed to a scratch table and merged.
+    """
+    first = chunk.row_values[0] if chunk.row_values else None
+    last = chunk.row_values[-1] if chunk.row_values else None
     r = chunk.result
     conn.execute(
         "insert into publish.chunk (run_id, chunk_number, kind, rows, first_row_value, "
@@ -207,18 +222,26 @@ def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk:
          r.created, r.updated, r.deleted, upsert, last, run_id))
     if pub.simulate:
         return  # a dry run changes nothing on the portal, so nothing counts as published
-    values = [soda.json_text(v) for v in chunk.row_values]
-    if upsert:
-        fingerprints = chunk.fingerprints or [None] * len(values)
-        warehouse.load(conn, "publish.published_row",
-                       ["portal", "dataset_id", "row_value", "fingerprint", "run_id"],
-                       ((pub.portal, pub.dataset_id, v, f, run_id)
-                        for v, f in zip(values, fingerprints, strict=True)),
-                       mode="upsert", key=["portal", "dataset_id", "row_value"])
-    else:
+    if not upsert:
         conn.execute(
             "delete from publish.published_row where portal = %s and dataset_id = %s "
-            "and row_value = any(%s::jsonb[])", (pub.portal, pub.dataset_id, values))
+            "and row_value = any(%s::jsonb[])", (pub.portal, pub.dataset_id, list(chunk.row_values)))
+        return
+    fingerprints = chunk.fingerprints or [None] * len(chunk.row_values)
+    target = "publish.published_row" if fresh else "_published"
+    if not fresh:
+        conn.execute("create temp table if not exists _published on commit delete rows as "
+                     "select portal, dataset_id, row_value, fingerprint, run_id "
+                     "from publish.published_row with no data")
+    with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(
+            sql.SQL(target), sql.SQL(", ").join(map(sql.Identifier, _PUBLISHED)))) as copy:
+        for value, fingerprint in zip(chunk.row_values, fingerprints, strict=True):
+            copy.write_row((pub.portal, pub.dataset_id, value, fingerprint, run_id))
+    if not fresh:
+        conn.execute("insert into publish.published_row (portal, dataset_id, row_value, "
+                     "fingerprint, run_id) select * from _published on conflict (portal, "
+                     "dataset_id, row_value) do update set fingerprint = excluded.fingerprint, "
+                     "run_id = excluded.run_id")
 
 
 def _stale(what: str, source_ids: sql.Composable) -> sql.Composed:
@@ -230,10 +253,10 @@ def _stale(what: str, source_ids: sql.Composable) -> sql.Composed:
 
 
 def stale_row_values(conn: psycopg.Connection, pub: Publication, source_ids: sql.Composable,
-                     chunk_size: int) -> Iterator[list[Any]]:
-    """Identifiers published to this dataset before and gone from the source (``source_ids``
-    selects the source's identifiers as ``row_value``)."""
-    statement = _stale("p.row_value", source_ids) + sql.SQL(" order by p.row_value")
+                     chunk_size: int) -> Iterator[list[str]]:
+    """Identifiers (SODA JSON text) published to this dataset before and gone from the source
+    (``source_ids`` selects the source's identifiers as ``row_value``)."""
+    statement = _stale("p.row_value::text", source_ids) + sql.SQL(" order by p.row_value")
     yield from stream_values(conn, statement, [pub.portal, pub.dataset_id], chunk_size,
                              name="socrata_stale")
 

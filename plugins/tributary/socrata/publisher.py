@@ -6,11 +6,13 @@ This is the operator's work without Airflow around it:
   of types that hold the source's values (`schema.preflight`), before anything is sent;
 - **upsert** (diff publishing): the rows whose fingerprint differs from the one recorded for
   their identifier (new or changed rows; all of them with ``full``) are streamed in
-  row-identifier order, encoded as SODA JSON and upserted chunk by chunk (or written as CSV when
-  simulating); each acknowledged chunk is recorded with its rows' fingerprints; with
-  ``sync_deletes`` identifiers published before and gone from the source are then deleted.
-  The comparison runs in the database, so memory stays flat. A publication with the same key
-  that did not finish resumes after its last acknowledged chunk;
+  row-identifier order as SODA JSON written by Postgres and upserted chunk by chunk (or written
+  as CSV when simulating), the next chunk read on a worker thread while one is sent; each
+  acknowledged chunk is recorded with its rows' fingerprints; with ``sync_deletes`` identifiers
+  published before and gone from the source are then deleted. The comparison runs in the
+  database, so memory stays flat; when the source's row count and fingerprint sum equal the
+  ledger's, nothing changed and it is skipped. A publication with the same key that did not
+  finish resumes after its last acknowledged chunk;
 - **replace**: the rows go up in one DSMAPI revision that is applied at the end (`revision`), for
   datasets without a row identifier and when the row identifier changes;
 - **proof**: afterwards the portal's row count must match what the dataset should hold; a
@@ -24,6 +26,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
@@ -32,13 +35,16 @@ from tributary import warehouse
 from tributary.socrata import ledger, revision, schema, soda
 from tributary.socrata.csv_fallback import CsvFallback
 from tributary.socrata.ledger import Chunk, Publication
+from tributary.socrata.prefetch import Prefetch
 from tributary.socrata.responses import SocrataError, UpsertResult
 from tributary.socrata.source import (
+    Rows,
     Source,
     SourceError,
     changed_rows,
     check_unique,
     count_rows,
+    fingerprint_total,
     published_columns,
     published_ids,
     source_ids,
@@ -89,14 +95,17 @@ class ChunkRecorder:
     sends that chunk again, which an upsert makes harmless. Errors surface on the next call.
     """
 
-    def __init__(self, book, pub: Publication, run_id: int) -> None:
-        self.book, self.pub, self.run_id = book, pub, run_id
+    def __init__(self, book, pub: Publication, run_id: int, *, fresh: bool) -> None:
+        self.book, self.pub, self.run_id, self.fresh = book, pub, run_id, fresh
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socrata-ledger")
         self._pending: Future | None = None
 
     def _record(self, chunk: Chunk) -> None:
         with self.book.transaction():
-            ledger.record_chunk(self.book, self.pub, self.run_id, chunk)
+            # No waiting for the disk: a crash may lose the last records, which then claim less
+            # than the portal holds (the chunks are resent), never more.
+            self.book.execute("set local synchronous_commit = off")
+            ledger.record_chunk(self.book, self.pub, self.run_id, chunk, fresh=self.fresh)
 
     def submit(self, chunk: Chunk) -> None:
         self.wait()
@@ -145,15 +154,18 @@ def publish(pub: Publication, source: Source, *, portal: Portal | None,
                     ledger.set_source(book, run.run_id, source_rows,
                                       fallback.location if fallback else None)
                 mode = _mode(pub, book, portal_row_id, emit)
+                same = None
                 if mode == "replace":
                     _replace(pub, source, columns, run, book, reader, portal, fallback, emit)
                 else:
-                    _upserts(pub, source, columns, run, book, reader, portal, fallback, emit,
-                             source_rows)
-                    if pub.sync_deletes:
+                    same = _upserts(pub, source, columns, run, book, reader, portal, fallback,
+                                    emit, source_rows)
+                    if pub.sync_deletes and same is not None:
+                        emit("sync_deletes: 0 row(s) published before are gone from the source")
+                    elif pub.sync_deletes:
                         _deletes(pub, source, columns, run, book, reader, portal, fallback, emit)
             if not pub.simulate:
-                _verify(pub, run.run_id, mode, source_rows, book, portal, emit)
+                _verify(pub, run.run_id, mode, source_rows, book, portal, emit, recorded=same)
             with book.transaction():
                 ledger.finish(book, run.run_id, "succeeded")
         except BaseException as exc:
@@ -208,29 +220,66 @@ def _plan_for_comparison(reader) -> None:
     reader.execute("set local work_mem = '64MB'")
 
 
+def _payload(pub: Publication, rows: Sequence[bytes]) -> bytes | list[dict[str, Any]]:
+    """Rows (SODA JSON, UTF-8) as a request body, or as objects for the CSV file of a dry run."""
+    return soda.objects(rows) if pub.simulate else soda.body(rows)
+
+
+@dataclass
+class _Outgoing:
+    """A chunk ready to send: its payload (`_payload`), identifiers and fingerprints."""
+
+    payload: bytes | list[dict[str, Any]]
+    rows: int
+    row_values: list[str | None]
+    fingerprints: list[int]
+
+
+def _outgoing(pub: Publication, chunks: Iterator[Rows]) -> Iterator[_Outgoing]:
+    # Runs on the reader thread, so a chunk waits as one body.
+    for rows in chunks:
+        yield _Outgoing(_payload(pub, rows.pieces), len(rows), rows.row_values,
+                        rows.fingerprints)
+
+
 def _send(pub: Publication, portal: Portal | None, fallback: CsvFallback | None, number: int,
-          objects: Sequence[dict[str, Any]], deleted: bool) -> tuple[UpsertResult, dict[str, Any]]:
+          payload: bytes | list[dict[str, Any]], deleted: bool) -> tuple[UpsertResult, dict[str, Any]]:
+    """One chunk to the portal, or as a CSV file when simulating."""
     if pub.simulate:
-        where = fallback.write(number, objects, deleted=deleted)
+        where = fallback.write(number, payload, deleted=deleted)
         return UpsertResult(), {"simulated": True, "file": where}
-    result = portal.upsert(pub.dataset_id, soda.payload(objects))
+    result = portal.upsert(pub.dataset_id, payload)
     return result, result.as_dict()
 
 
-def _encoded(names: Sequence[str], chunks: Iterator[list[tuple]]
-             ) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
-    """SODA objects of each chunk, and the rows' fingerprints (the last column of each row)."""
-    width = len(names)
-    for rows in chunks:
-        yield soda.encode_rows(names, [row[:width] for row in rows]), [row[width] for row in rows]
+def _same_as_published(pub: Publication, source: Source, columns: Sequence[tuple[str, int]],
+                       reader) -> int | None:
+    """The dataset's row count if the source holds exactly the rows our publications left there
+    (else None), from one pass over each: the same row count, the same sum of the rows'
+    fingerprints.
+
+    A fingerprint covers the row identifier and every published column, so a new, changed or
+    removed row changes the sum (bar a 64-bit hash collision, the odds a single row's fingerprint
+    already takes). It spares an unchanged re-publish the row-by-row comparison.
+    """
+    recorded = ledger.fingerprint_total(reader, pub)
+    if recorded is None:
+        return None
+    same = tuple(reader.execute(fingerprint_total(source, columns)).fetchone()) == recorded
+    return recorded[0] if same else None
 
 
 def _upserts(pub: Publication, source: Source, columns: Sequence[tuple[str, int]],
              run: ledger.RunState, book, reader, portal: Portal | None,
-             fallback: CsvFallback | None, emit: Callable[[str], None], source_rows: int) -> None:
-    """Send the new and changed rows (all with ``full``) after the last acknowledged one."""
+             fallback: CsvFallback | None, emit: Callable[[str], None],
+             source_rows: int) -> int | None:
+    """Send the new and changed rows (all with ``full``) after the last acknowledged one.
+
+    When the source was found identical to what the dataset holds (nothing sent): the
+    dataset's row count."""
     after = run.last_row_value
-    diff = not pub.full and ledger.has_published_rows(reader, pub)
+    fresh = not ledger.has_published_rows(reader, pub)
+    diff = not pub.full and not fresh
     verb = "simulated" if pub.simulate else "published"
     if diff:
         # Only changed rows are streamed, so the stream alone cannot see every repeated id.
@@ -246,34 +295,44 @@ def _upserts(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
         emit(f"{pub.source_label} -> {pub.portal}/resource/{pub.dataset_id}.json: {remaining:,} "
              f"rows to send in chunks of {pub.chunk_size:,} by {pub.row_id!r}"
              + (" (full: every row)" if pub.full else ""))
+    same = _same_as_published(pub, source, columns, reader) if diff and after is None else None
+    if same is not None:
+        reader.commit()
+        with book.transaction():
+            ledger.set_sent(book, run.run_id, run.rows_sent, source_rows)
+        emit(f"0 new or changed row(s) sent, {source_rows:,} unchanged (the source's row count "
+             "and fingerprint sum match the last publication's)")
+        return same
     if diff:
         _plan_for_comparison(reader)
     statement, params = changed_rows(source, columns, pub.row_id, after=after,
                                      against=(pub.portal, pub.dataset_id) if diff else None)
-    names = [n for n, _ in columns]
-    _, chunks = stream_rows(reader, statement, params, pub.row_id, pub.chunk_size)
     number, rows_sent = run.chunks_sent, run.rows_sent
-    recorder = ChunkRecorder(book, pub, run.run_id)
+    recorder = ChunkRecorder(book, pub, run.run_id, fresh=fresh)
+    chunks = Prefetch(_outgoing(pub, stream_rows(reader, statement, params, pub.row_id,
+                                                 pub.chunk_size)))
     try:
-        for objects, fingerprints in _encoded(names, chunks):
+        for chunk in chunks:
             number += 1
             started = time.monotonic()
-            result, response = _send(pub, portal, fallback, number, objects, deleted=False)
-            ids = [obj[pub.row_id] for obj in objects]
-            recorder.submit(Chunk(number, "upsert", ids, result, response,
-                                  time.monotonic() - started, fingerprints))
-            rows_sent += len(objects)
+            result, response = _send(pub, portal, fallback, number, chunk.payload, deleted=False)
+            recorder.submit(Chunk(number, "upsert", chunk.row_values, result, response,
+                                  time.monotonic() - started, chunk.fingerprints))
+            rows_sent += chunk.rows
             progress(rows_sent, number)
         recorder.close()
     except BaseException:
         recorder.close(quiet=True)
         raise
+    finally:
+        chunks.close()
     reader.commit()  # ends the cursor's transaction
     unchanged = max(0, source_rows - rows_sent) if diff else 0
     with book.transaction():
         ledger.set_sent(book, run.run_id, rows_sent, unchanged)
     if diff:
         emit(f"{rows_sent - run.rows_sent:,} new or changed row(s) sent, {unchanged:,} unchanged")
+    return None
 
 
 def _deletes(pub: Publication, source: Source, columns: Sequence[tuple[str, int]],
@@ -293,8 +352,8 @@ def _deletes(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
     for chunks, values in enumerate(ledger.stale_row_values(reader, pub, ids, pub.chunk_size), 1):
         number += 1
         started = time.monotonic()
-        objects = [soda.deleted_row(pub.row_id, v) for v in values]
-        result, response = _send(pub, portal, fallback, number, objects, deleted=True)
+        result, response = _send(pub, portal, fallback, number,
+                                 _payload(pub, soda.deleted_rows(pub.row_id, values)), deleted=True)
         # Recorded at once: the stale-id cursor must not outrun the deletions it reports.
         with book.transaction():
             ledger.record_chunk(book, pub, run.run_id, Chunk(
@@ -311,8 +370,8 @@ def _replace(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
     names = [n for n, _ in columns]
     row_id = pub.row_id or None
     statement, params = changed_rows(source, columns, row_id)
-    _, chunks = stream_rows(reader, statement, params, row_id, pub.chunk_size)
-    objects = (encoded for encoded, _ in _encoded(names, chunks))
+    objects = (soda.objects(rows.pieces)
+               for rows in stream_rows(reader, statement, params, row_id, pub.chunk_size))
     if pub.simulate:
         rows = number = 0
         for number, chunk in enumerate(objects, 1):
@@ -335,13 +394,16 @@ def _replace(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
 
 
 def _verify(pub: Publication, run_id: int, mode: str, source_rows: int, book,
-            portal: Portal, emit: Callable[[str], None]) -> None:
+            portal: Portal, emit: Callable[[str], None], *, recorded: int | None = None) -> None:
     """Proof it landed: the portal's row count against what the dataset should hold.
 
     After a replace that is the source's row count; after upserts, the rows our publications put
     there (the source's rows, plus any gone from it when ``sync_deletes`` is off).
     """
-    expected = source_rows if mode == "replace" else ledger.published_rows(book, pub)
+    if mode == "replace":
+        expected = source_rows
+    else:
+        expected = recorded if recorded is not None else ledger.published_rows(book, pub)
     for attempt in range(1, VERIFY_ATTEMPTS + 1):
         portal_rows = portal.count_rows(pub.dataset_id)
         if portal_rows == expected or attempt == VERIFY_ATTEMPTS:
