@@ -136,3 +136,16 @@ def test_a_corrected_file_replaces_the_values_it_carries(fresh_warehouse, tmp_pa
     assert logged == [(23, 0), (1, 1)]
     third = load.load_file(matrices.write(tmp_path, "r.csv", corrected), "remittance", url)
     assert (third.inserted, third.updated) == (0, 0)  # the same file again changes nothing
+
+
+def test_rows_of_countries_not_in_the_header_load_after_the_header_s(fresh_warehouse, tmp_path):
+    """A row's country the header does not name gets the next id, on a first load (straight
+    into the table) and on a reload (through the stage); its cells load either way."""
+    url = fresh_warehouse
+    first = load.load_file(matrices.write(tmp_path, "n.csv", "h;A;B\nC;3;4\nA;1;2\n"), "migration", url)
+    assert (first.inserted, first.countries_new) == (4, 3)
+    assert countries(url) == {"a": 1, "b": 2, "c": 3}
+    again = load.load_file(matrices.write(tmp_path, "n.csv", "h;A;B\nC;3;5\nD;6;\nA;1;2\n"), "migration", url)
+    assert (again.rows_in, again.inserted, again.updated, again.countries_new) == (5, 1, 1, 1)
+    assert countries(url)["d"] == 4
+    assert value_of(url, "migrant_stock", "c", "b") == 5 and value_of(url, "migrant_stock", "d", "a") == 6

@@ -25,6 +25,15 @@ def read(path, whole_numbers=False):
     return matrix, cells, rejects, stats
 
 
+def countries(matrix: MatrixFile) -> list[str]:
+    """The header's names, then those of rows the header does not name (what gets ids)."""
+    names = [c for c in matrix.header.columns if c]
+    for label, _ in matrix.value_rows(lambda reject: None):
+        if label not in names:
+            names.append(label)
+    return names
+
+
 @pytest.mark.parametrize(("raw", "clean"), [
     ("Bahamas, The", "bahamas the"),
     ("Korea,\nRep.", "korea rep."),
@@ -61,7 +70,7 @@ def test_small_migration_matrix(tmp_path):
     matrix, cells, rejects, stats = read(path, whole_numbers=True)
     assert matrix.header.axes.across == "destination country"
     assert matrix.header.axes.down == "source country"
-    assert matrix.countries() == ["alpha", "beta the", "gamma", "delta", "world"]
+    assert countries(matrix) == ["alpha", "beta the", "gamma", "delta", "world"]
     assert ("gamma", "beta the", 1000) in cells
     assert ("beta the", "gamma", 300) in cells
     assert ("alpha", "alpha", 0) in cells  # a published zero is a row
@@ -115,18 +124,18 @@ def test_nameless_and_duplicate_rows_are_rejected(tmp_path):
 ])
 def test_a_row_of_another_width_fails_the_file_with_its_line(tmp_path, text, line):
     with pytest.raises(MatrixError, match=f"r.csv, line {line}: .* cells, the header has 3"):
-        MatrixFile(matrices.write(tmp_path, "r.csv", text)).countries()
+        countries(MatrixFile(matrices.write(tmp_path, "r.csv", text)))
 
 
 def test_a_matrix_cut_before_its_world_row_fails(tmp_path):
     cut = matrices.MIGRATION[:matrices.MIGRATION.index("World;55")]
     with pytest.raises(MatrixError, match="World column but no row is World"):
-        MatrixFile(matrices.write(tmp_path, "m.csv", cut)).countries()
+        countries(MatrixFile(matrices.write(tmp_path, "m.csv", cut)))
 
 
 def test_a_header_alone_is_no_matrix(tmp_path):
     with pytest.raises(MatrixError, match="no data rows after the header"):
-        MatrixFile(matrices.write(tmp_path, "h.csv", "h;A;B\n")).countries()
+        countries(MatrixFile(matrices.write(tmp_path, "h.csv", "h;A;B\n")))
 
 
 @pytest.mark.parametrize(("text", "reason"), [
@@ -147,7 +156,7 @@ def test_other_text_where_a_number_belongs_fails_the_file(tmp_path, text):
 def test_row_countries_missing_from_the_header_get_names_too(tmp_path):
     text = "h;A;B\nA;1;2\nC;3;4\n"
     matrix = MatrixFile(matrices.write(tmp_path, "n.csv", text))
-    assert matrix.countries() == ["a", "b", "c"]
+    assert countries(matrix) == ["a", "b", "c"]
 
 
 def test_duplicate_header_names_fail_the_file(tmp_path):
@@ -186,7 +195,7 @@ def test_a_swapped_matrix_is_refused(tmp_path):
 
 def test_real_migration_file():
     matrix, cells, rejects, stats = read(matrices.REAL_MIGRATION, whole_numbers=True)
-    names = matrix.countries()
+    names = countries(matrix)
     assert len(names) == len(set(names)) == 217
     assert {"world", "other north", "other south", "bahamas the", "korea rep."} <= set(names)
     assert len(cells) == 217 * 217 and rejects == [] and stats.footnote_rows == 0
@@ -195,10 +204,29 @@ def test_real_migration_file():
 
 def test_real_remittance_file():
     matrix, cells, rejects, stats = read(matrices.REAL_REMITTANCE)
-    assert len(matrix.countries()) == 215
+    assert len(countries(matrix)) == 215
     assert stats.footnote_rows == 7  # an empty row, "Notes:", five notes (one with quotes)
     assert sorted((r.row_label, r.column_label, r.text) for r in rejects) == [
         ("india", "pakistan", "0*"), ("israel", "lebanon", "N/A"),
         ("lebanon", "israel", "N/A"), ("pakistan", "india", "0*")]
     assert len(cells) == 215 * 215 - 4
     assert ("united states", "mexico", 28126) in cells  # rows send, columns receive
+
+
+def test_a_row_is_read_whole_when_plain_and_cell_by_cell_otherwise(tmp_path):
+    """Both ways give Postgres the same texts: separators dropped, blanks empty, a reject empty."""
+    text = ("h;A;B;C;D\n"
+            "A;1,234;;007;12\n"                        # plain: read as a whole row
+            "B;1,234; ;\u00a07 ;N/A\n"                 # blanks with spaces, a padded number, N/A
+            "C;9223372036854775807;0;1;2\n"            # 19 digits: checked against a bigint
+            "D;1.0;2;3;4\n")                           # a whole number written as a decimal
+    matrix = MatrixFile(matrices.write(tmp_path, "w.csv", text), whole_numbers=True)
+    rejects, stats = [], MatrixStats()
+    rows = list(matrix.value_rows(rejects.append, stats))
+    assert rows == [("a", ["1234", "", "007", "12"]), ("b", ["1234", "", "7", ""]),
+                    ("c", ["9223372036854775807", "0", "1", "2"]), ("d", ["1", "2", "3", "4"])]
+    assert [(r.row_label, r.column_label, r.reason) for r in rejects] == [("b", "d", "not available")]
+    assert (stats.values, stats.blanks, stats.rejects) == (13, 2, 1)
+    big = text.replace("9223372036854775807", "9223372036854775808")
+    with pytest.raises(MatrixError, match="line 4: column 2 \\(a\\): larger than any count"):
+        list(MatrixFile(matrices.write(tmp_path, "b.csv", big), whole_numbers=True).value_rows(print))

@@ -1,12 +1,13 @@
 """Load one matrix file into ``raw_migration``: countries, cells, rejects — one transaction.
 
 Steps: check every target table's columns against the rows (nothing is loaded on a mismatch);
-read the whole file once for its country names, which also checks that it is a whole matrix
-(`tributary.migration.matrix`); add the names not seen before (ids stay stable across runs and
-files); stream the cells through `tributary.warehouse.load` (COPY in chunks, ``upsert`` on the
-primary key: a re-run of the same file changes nothing, a newer file of the same matrix
-replaces the values it carries, so a corrected file repairs a bad one; both counted as inserted
-and updated in ``raw_platform.load`` and ``raw_migration.matrix_load``); store rejected cells
+add the header's country names not seen before (ids stay stable across runs and files); read
+the file once (`tributary.migration.matrix`: a file that is not a whole matrix fails, and the
+transaction stores nothing of it) and store the cells with `tributary.migration.store` (COPY straight into the table on a
+first load, else through a stage and a set-based diff; upsert semantics: a re-run of the same
+file changes nothing, a newer file of the same matrix replaces the values it carries, so a
+corrected file repairs a bad one; both counted as inserted and updated in ``raw_platform.load``
+and ``raw_migration.matrix_load``); store rejected cells
 in ``raw_migration.cell_reject`` (replacing those of an earlier load of the same file name).
 Every attempt is recorded in ``raw_migration.matrix_load`` (loaded, or failed with its error).
 
@@ -22,8 +23,10 @@ benchmark) passes a `Path`, which is trusted.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import logging
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +38,7 @@ from tributary.errors import BadInput, quote_input
 from tributary.faults import checkpoint
 from tributary.inputs import InputFile, input_roots, resolve_input
 from tributary.lake import sha256_of
+from tributary.migration import store
 from tributary.migration.matrix import (
     CellReject,
     MatrixError,
@@ -184,14 +188,26 @@ def load_matrix(conn: psycopg.Connection, path: Path, kind: MatrixKind, *, sourc
     check_schemas(conn, kind)
     matrix = MatrixFile(path, whole_numbers=kind.whole_numbers)
     check_orientation(matrix, kind)
-    ids, countries_new = ensure_countries(conn, matrix.countries())
+    ids, countries_new = ensure_countries(conn, [c for c in matrix.header.columns if c])
     stats = MatrixStats()
     spool = RejectSpool(path.name)
+    aside = store.RowsAside()
+    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
+
+    def segments() -> Iterator[Iterator[tuple[str, int]]]:
+        rows = aside.divert(matrix.value_rows(spool, stats), ids)
+        yield _after_first_chunk(store.cell_blocks(rows, matrix.header.columns, ids), chunk_rows)
+        if aside.labels:  # rows of countries the header does not name: ids now, then their cells
+            nonlocal countries_new
+            more, new = ensure_countries(conn, aside.labels)
+            ids.update(more)
+            countries_new += new
+            yield store.cell_blocks(aside.rows(), matrix.header.columns, ids)
+
     try:
-        rows = ((ids[row], ids[column], value)
-                for row, column, value in matrix.cells(spool, stats))
-        result = warehouse.load(conn, kind.table, kind.columns, _after_first_chunk(rows, chunk_rows),
-                                mode="upsert", key=list(kind.columns[:2]), chunk_rows=chunk_rows)
+        stored = store.store_cells(conn, kind.table, kind.columns, segments())
+        result = warehouse.LoadResult(kind.table, stored.cells, stored.inserted, stored.updated)
+        warehouse.record_load(conn, result, "upsert", started_at, time.monotonic() - started)
         # The rejects of a file are those of its latest load: a corrected file clears its own.
         earlier = {(line, column) for line, column in conn.execute(
             "delete from raw_migration.cell_reject where source = %s returning line_number, column_number",
@@ -203,19 +219,22 @@ def load_matrix(conn: psycopg.Connection, path: Path, kind: MatrixKind, *, sourc
             rejects_new = sum((line, column) not in earlier for _, line, column, *_ in spool.rows())
     finally:
         spool.close()
+        aside.close()
     outcome = MatrixLoad(source or path.name, kind.name, countries_new, result.rows_in, result.inserted,
                          stats.rejects, rejects_new, stats.footnote_rows, stats.blanks, result.updated)
     log.info(outcome.summary())
     return outcome
 
 
-def _after_first_chunk(rows: Iterator[tuple], chunk_rows: int) -> Iterator[tuple]:
-    """``rows``, with the kill test's checkpoint once the first chunk is stored (`warehouse.load`
-    asks for the next row only after storing a full chunk)."""
-    for n, row in enumerate(rows):
-        if n == chunk_rows:
+def _after_first_chunk(blocks: Iterator[tuple[str, int]], chunk_rows: int) -> Iterator[tuple[str, int]]:
+    """``blocks``, with the kill test's checkpoint once a first chunk of cells has been sent."""
+    sent = 0
+    for block in blocks:
+        if sent >= chunk_rows:
             checkpoint("migration.after_first_chunk")
-        yield row
+            sent = -1 << 62  # once
+        yield block
+        sent += block[1]
 
 
 def source_of(file: InputFile) -> str:
