@@ -20,6 +20,7 @@ from tributary.socrata.responses import (
     parse_upsert,
 )
 from tributary.socrata.revision import CsvUpload
+from tributary.socrata.source import Source, changed_rows, published_columns
 
 #: (SQL value, its type oid, the SODA JSON value the warehouse writes for it)
 VALUES = [
@@ -139,3 +140,21 @@ def test_csv_upload_sends_byte_chunks_in_order_and_commits_the_last():
     assert [p for p, _ in chunks] == [f"/s/1/chunk/{n}/{n * 16}" for n in range(len(chunks))]
     assert all(len(d) == 16 for _, d in chunks[:-1])
     assert portal.sent[-1][:2] == ("POST", f"/s/1/commit/{len(chunks) - 1}/{len(text)}")
+
+
+def test_rows_and_ledger_lines_survive_backslashes_tabs_and_quotes(warehouse_url):
+    awkward = 'a\\b\tc"d'
+    source = Source(query=f"select {sql.quote(awkward)}::text as id, 1.50::numeric as n")
+    with warehouse.connect(warehouse_url) as conn:
+        columns = published_columns(conn, source, None)
+        statement, params = changed_rows(source, columns, "id",
+                                         ledger=("http://portal\\x", "abcd-1234", 7))
+        [(obj, value, line)] = conn.execute(statement, params).fetchall()
+        assert json.loads(obj) == {"id": awkward, "n": 1.5} and json.loads(value) == awkward
+        conn.execute("create temp table copied (portal text, dataset_id text, row_value jsonb, "
+                     "fingerprint bigint, run_id bigint)")
+        with conn.cursor().copy("copy copied from stdin") as copy:
+            copy.write(line)
+        assert conn.execute("select portal, dataset_id, row_value, fingerprint is not null, run_id "
+                            "from copied").fetchone() == ("http://portal\\x", "abcd-1234", awkward,
+                                                         True, 7)

@@ -184,14 +184,20 @@ def record_verification(conn: psycopg.Connection, run_id: int, portal_rows: int)
 class Chunk:
     number: int
     kind: str  # 'upsert' or 'delete'
-    row_values: Sequence[str]  # identifiers carried, as SODA JSON text, in order
+    rows: int
+    first: str | None  # identifiers of its first and last row, as SODA JSON text
+    last: str | None
     result: UpsertResult
     response: dict[str, Any]
     seconds: float
-    fingerprints: Sequence[int] = ()  # of each upserted row, in order (see source.changed_rows)
+    #: upsert: the rows' lines of a COPY into publish.published_row (source.changed_rows)
+    ledger: Sequence[bytes] = ()
+    #: delete: the identifiers deleted (SODA JSON text)
+    deleted: Sequence[str] = ()
 
 
-_PUBLISHED = ("portal", "dataset_id", "row_value", "fingerprint", "run_id")
+_PUBLISHED = sql.SQL(", ").join(map(sql.Identifier, (
+    "portal", "dataset_id", "row_value", "fingerprint", "run_id")))
 
 
 def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk: Chunk, *,
@@ -201,14 +207,12 @@ def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk:
     ``fresh``: the dataset has none of these identifiers yet (a first publication), so they are
     COPYed straight in; otherwise they are COPYed to a scratch table and merged.
     """
-    first = chunk.row_values[0] if chunk.row_values else None
-    last = chunk.row_values[-1] if chunk.row_values else None
     r = chunk.result
     conn.execute(
         "insert into publish.chunk (run_id, chunk_number, kind, rows, first_row_value, "
         "last_row_value, rows_created, rows_updated, rows_deleted, response, seconds) "
         "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (run_id, chunk.number, chunk.kind, len(chunk.row_values), first, last, r.created,
+        (run_id, chunk.number, chunk.kind, chunk.rows, chunk.first, chunk.last, r.created,
          r.updated, r.deleted, json.dumps(chunk.response), chunk.seconds))
     upsert = chunk.kind == "upsert"
     conn.execute(
@@ -218,25 +222,23 @@ def record_chunk(conn: psycopg.Connection, pub: Publication, run_id: int, chunk:
         "rows_deleted = rows_deleted + %s, "
         "last_row_value = case when %s then %s::jsonb else last_row_value end, "
         "updated_at = now() where run_id = %s",
-        (len(chunk.row_values) if upsert else 0, 0 if upsert else len(chunk.row_values),
-         r.created, r.updated, r.deleted, upsert, last, run_id))
+        (chunk.rows if upsert else 0, 0 if upsert else chunk.rows,
+         r.created, r.updated, r.deleted, upsert, chunk.last, run_id))
     if pub.simulate:
         return  # a dry run changes nothing on the portal, so nothing counts as published
     if not upsert:
         conn.execute(
             "delete from publish.published_row where portal = %s and dataset_id = %s "
-            "and row_value = any(%s::jsonb[])", (pub.portal, pub.dataset_id, list(chunk.row_values)))
+            "and row_value = any(%s::jsonb[])", (pub.portal, pub.dataset_id, list(chunk.deleted)))
         return
-    fingerprints = chunk.fingerprints or [None] * len(chunk.row_values)
-    target = "publish.published_row" if fresh else "_published"
     if not fresh:
         conn.execute("create temp table if not exists _published on commit delete rows as "
                      "select portal, dataset_id, row_value, fingerprint, run_id "
                      "from publish.published_row with no data")
-    with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(
-            sql.SQL(target), sql.SQL(", ").join(map(sql.Identifier, _PUBLISHED)))) as copy:
-        for value, fingerprint in zip(chunk.row_values, fingerprints, strict=True):
-            copy.write_row((pub.portal, pub.dataset_id, value, fingerprint, run_id))
+    target = sql.SQL("publish.published_row" if fresh else "_published")
+    with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(target, _PUBLISHED)) as copy:
+        for block in chunk.ledger:
+            copy.write(block)
     if not fresh:
         conn.execute("insert into publish.published_row (portal, dataset_id, row_value, "
                      "fingerprint, run_id) select * from _published on conflict (portal, "

@@ -227,19 +227,18 @@ def _payload(pub: Publication, rows: Sequence[bytes]) -> bytes | list[dict[str, 
 
 @dataclass
 class _Outgoing:
-    """A chunk ready to send: its payload (`_payload`), identifiers and fingerprints."""
+    """A chunk ready to send: its payload (`_payload`) and what the ledger keeps of it."""
 
     payload: bytes | list[dict[str, Any]]
-    rows: int
-    row_values: list[str | None]
-    fingerprints: list[int]
+    rows: Rows
 
 
 def _outgoing(pub: Publication, chunks: Iterator[Rows]) -> Iterator[_Outgoing]:
     # Runs on the reader thread, so a chunk waits as one body.
     for rows in chunks:
-        yield _Outgoing(_payload(pub, rows.pieces), len(rows), rows.row_values,
-                        rows.fingerprints)
+        payload = _payload(pub, rows.pieces)
+        rows.pieces = []
+        yield _Outgoing(payload, rows)
 
 
 def _send(pub: Publication, portal: Portal | None, fallback: CsvFallback | None, number: int,
@@ -306,7 +305,9 @@ def _upserts(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
     if diff:
         _plan_for_comparison(reader)
     statement, params = changed_rows(source, columns, pub.row_id, after=after,
-                                     against=(pub.portal, pub.dataset_id) if diff else None)
+                                     against=(pub.portal, pub.dataset_id) if diff else None,
+                                     ledger=None if pub.simulate else
+                                     (pub.portal, pub.dataset_id, run.run_id))
     number, rows_sent = run.chunks_sent, run.rows_sent
     recorder = ChunkRecorder(book, pub, run.run_id, fresh=fresh)
     chunks = Prefetch(_outgoing(pub, stream_rows(reader, statement, params, pub.row_id,
@@ -316,9 +317,10 @@ def _upserts(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
             number += 1
             started = time.monotonic()
             result, response = _send(pub, portal, fallback, number, chunk.payload, deleted=False)
-            recorder.submit(Chunk(number, "upsert", chunk.row_values, result, response,
-                                  time.monotonic() - started, chunk.fingerprints))
-            rows_sent += chunk.rows
+            rows = chunk.rows
+            recorder.submit(Chunk(number, "upsert", len(rows), rows.first, rows.last, result,
+                                  response, time.monotonic() - started, ledger=rows.ledger))
+            rows_sent += len(rows)
             progress(rows_sent, number)
         recorder.close()
     except BaseException:
@@ -357,7 +359,8 @@ def _deletes(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
         # Recorded at once: the stale-id cursor must not outrun the deletions it reports.
         with book.transaction():
             ledger.record_chunk(book, pub, run.run_id, Chunk(
-                number, "delete", values, result, response, time.monotonic() - started))
+                number, "delete", len(values), values[0], values[-1], result, response,
+                time.monotonic() - started, deleted=values))
         done += len(values)
         progress(done, chunks)
     reader.commit()

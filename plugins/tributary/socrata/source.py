@@ -132,20 +132,42 @@ def _object(columns: Sequence[tuple[str, int]]) -> sql.Composed:
         sql.SQL("{} as {}").format(_value(n, oid), sql.Identifier(n)) for n, oid in columns))
 
 
+def _copy_text(value: str) -> str:
+    """``value`` as a field of COPY's text format."""
+    for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+        value = value.replace(raw, escaped)
+    return value
+
+
+def _ledger_line(value: sql.Composable, fingerprint: sql.Composable,
+                 ledger: tuple[str, str, int]) -> sql.Composed:
+    # The row's line of a COPY into publish.published_row (portal, dataset_id, row_value,
+    # fingerprint, run_id): jsonb text has no raw tab or newline, only backslashes to escape.
+    portal, dataset_id, run_id = ledger
+    return sql.SQL("convert_to({prefix} || replace({value}::text, {bs}, {bs2}) || chr(9) || "
+                   "{fp}::text || {suffix}, 'UTF8')").format(
+        prefix=sql.Literal(f"{_copy_text(portal)}\t{_copy_text(dataset_id)}\t"), value=value,
+        bs=sql.Literal("\\"), bs2=sql.Literal("\\\\"), fp=fingerprint,
+        suffix=sql.Literal(f"\t{run_id}\n"))
+
+
 def changed_rows(source: Source, columns: Sequence[tuple[str, int]], row_id: str | None, *,
-                 after: Any = None,
-                 against: tuple[str, str] | None = None) -> tuple[sql.Composed, list[Any]]:
+                 after: Any = None, against: tuple[str, str] | None = None,
+                 ledger: tuple[str, str, int] | None = None) -> tuple[sql.Composed, list[Any]]:
     """SELECT of the rows to send, ordered by ``row_id``: each row's SODA JSON object (UTF-8),
-    its identifier as SODA JSON (text) and its fingerprint.
+    its identifier as SODA JSON (text) and, with ``ledger`` (portal, dataset id, run id), its
+    line for a COPY into ``publish.published_row`` (UTF-8, with the row's fingerprint).
 
     ``against`` (portal, dataset id): only rows whose fingerprint differs from the one recorded
     in ``publish.published_row`` (new or changed rows); the comparison runs in the database.
     """
     value = row_value(columns, row_id) if row_id else sql.SQL("null::jsonb")
-    # The object as UTF-8 bytes (bytea, read in binary): joined into a request body as it comes.
-    statement = sql.SQL("select convert_to(row_to_json(_obj)::text, 'UTF8'), {value}::text, {fp} "
-                        "from {rel} as _src {obj}").format(value=value, fp=_fingerprint(columns),
-                                        rel=source.relation(), obj=_object(columns))
+    line = (_ledger_line(value, _fingerprint(columns), ledger) if ledger and row_id
+            else sql.SQL("null::bytea"))
+    # Bytes (bytea, read in binary), joined as they come into a request body and a COPY.
+    statement = sql.SQL("select convert_to(row_to_json(_obj)::text, 'UTF8'), {value}::text, "
+                        "{line} from {rel} as _src {obj}").format(
+        value=value, line=line, rel=source.relation(), obj=_object(columns))
     params: list[Any] = []
     conditions: list[sql.Composable] = []
     if against is not None:
@@ -186,22 +208,28 @@ def source_ids(source: Source, columns: Sequence[tuple[str, int]], row_id: str) 
 
 @dataclass
 class Rows:
-    """One chunk of a `changed_rows` statement: the rows' JSON objects (UTF-8, in comma-joined
-    pieces, one per fetch), identifiers (SODA JSON text) and fingerprints, in order."""
+    """One chunk of a `changed_rows` statement, in a few large pieces (one per fetch) rather than
+    objects per row, which would outlive the fetch and fragment memory: the rows' JSON objects
+    (UTF-8, comma-joined), their ledger lines (COPY text), the first and last identifier."""
 
     pieces: list[bytes] = field(default_factory=list)
-    row_values: list[str | None] = field(default_factory=list)
-    fingerprints: list[int] = field(default_factory=list)
+    ledger: list[bytes] = field(default_factory=list)
+    rows: int = 0
+    first: str | None = None
+    last: str | None = None
 
     def __len__(self) -> int:
-        return len(self.row_values)
+        return self.rows
 
     def add(self, objects: Sequence[bytes], values: Sequence[str | None],
-            fingerprints: Sequence[int]) -> None:
-        # One bytes object per fetch instead of one per row: fewer small objects to outlive.
+            lines: Sequence[bytes | None]) -> None:
         self.pieces.append(b",".join(objects))
-        self.row_values.extend(values)
-        self.fingerprints.extend(fingerprints)
+        if lines[0] is not None:
+            self.ledger.append(b"".join(lines))
+        if not self.rows:
+            self.first = values[0]
+        self.last = values[-1]
+        self.rows += len(objects)
 
 
 def stream_rows(conn: psycopg.Connection, statement: sql.Composable, params: Sequence[Any],
@@ -274,10 +302,10 @@ def _chunks(cursor: psycopg.ServerCursor, row_id: str | None, chunk_size: int) -
         while True:
             rows = cursor.fetchmany(min(FETCH_ROWS, chunk_size - len(chunk)))
             if rows:
-                objects, values, fingerprints = zip(*rows, strict=True)
+                objects, values, lines = zip(*rows, strict=True)
                 if row_id:
                     previous = _check_ids(row_id, objects, values, previous)
-                chunk.add(objects, values, fingerprints)
+                chunk.add(objects, values, lines)
             if len(chunk) == chunk_size or (not rows and chunk):
                 yield chunk
                 chunk = Rows()
