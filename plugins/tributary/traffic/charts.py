@@ -1,18 +1,26 @@
-"""PNG charts of `traffic.sensor_health`: each sensor's daily measure over the last 30 days."""
+"""The traffic health reports: a PNG chart per source of `traffic.sensor_health` (each sensor's
+daily measure over the last 30 days) and `traffic.sensor_uptime_daily` as CSV, written to the
+lake under ``reports/traffic/<day>/`` by `traffic_refresh` (`tributary.reports`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import psycopg
 
+from tributary import reports, warehouse
+
+log = logging.getLogger("tributary.traffic")
+
+DOMAIN = "traffic"
 SOURCE_NAMES = {"bt": "Bluetooth reads", "wt": "Wavetronix volume", "gs": "GRIDSMART volume"}
 
 
 def sensor_health_chart(conn: psycopg.Connection, source: str, path: Path, days: int = 30) -> Path:
     """Write the chart for one source (lines per sensor, suspect days marked, dead days shaded)."""
-    import matplotlib  # noqa: PLC0415  (only the demo draws)
+    import matplotlib  # noqa: PLC0415  (only the report task draws)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
@@ -46,3 +54,23 @@ def sensor_health_chart(conn: psycopg.Connection, source: str, path: Path, days:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def write_health_reports(day: dt.date | str, *, lake=None) -> list[str]:
+    """Every health report of ``day`` (the refresh's logical date) into the lake; returns their
+    keys. A source without rows in the mart gets no chart (nothing to draw)."""
+    keys = []
+    with warehouse.connect() as conn:
+        sources = [r[0] for r in conn.execute(
+            "select distinct data_source from traffic.sensor_health order by 1")]
+        for source in sources:
+            keys.append(reports.chart_report(
+                DOMAIN, day, f"sensor_health_{source}.png",
+                lambda path, source=source: sensor_health_chart(conn, source, path), lake=lake))
+        key, rows = reports.write_query_report(
+            conn, DOMAIN, day, "sensor_uptime_daily.csv",
+            "select * from traffic.sensor_uptime_daily order by data_source, collection_date",
+            lake=lake)
+        keys.append(key)
+    log.info("traffic health reports for %s: %s (%d uptime rows)", day, ", ".join(keys), rows)
+    return keys
