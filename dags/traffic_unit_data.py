@@ -4,14 +4,15 @@
 Retrieves the traffic device inventory ("unit data": Bluetooth readers, Wavetronix detectors,
 GRIDSMART cameras) from the city's asset system over the HTTP connection `traffic_inventory`
 (`GET /api/v1/devices?device_type=…`, bearer token in the connection's password), once per day
-(backfillable). Each source's list is written to the lake as
+(backfillable; `start_date`/`end_date` for a window, a manual run without them catches up from
+the last retrieved day). Each source's list is written to the lake as
 `raw/YYYY/MM/DD/<source>/unit_data_<source>_<day>.json` (catalogued in `lake.catalog`) and to
 `raw_traffic.device`, with `device_id` = md5 of type, IP, latitude and longitude. The source
 DAGs join their readings to it in their `ready` stage. A device whose name holds a path
 separator or `..` is not loaded: it is logged, listed in the catalog entry's
 `rejected_devices` and stored in `raw_traffic.reject` with the reason.
 
-Params: `force` (retrieve again although the day has unit data), `simulate` (write nothing, log
+Params: `start_date`/`end_date` (inclusive window), `force` (retrieve again although the day has unit data), `simulate` (write nothing, log
 what would be written), `local_copy` (also write every object under this folder: relative to the
 first `TRIBUTARY_OUTPUT_ROOTS` folder, default `.local/exports`, or absolute under one; anything
 else fails the run before any work).
@@ -22,7 +23,7 @@ from datetime import datetime
 from airflow.sdk import Asset, dag, task
 from tributary.dag_defaults import DEFAULT_ARGS, daily_schedule
 from tributary.traffic.dag_params import stage_params
-from tributary.traffic.pipeline import run_task
+from tributary.traffic.pipeline import plan_task, run_task
 
 
 @dag(
@@ -36,11 +37,15 @@ from tributary.traffic.pipeline import run_task
     doc_md=__doc__,
 )
 def traffic_unit_data():
+    @task
+    def plan(**context):
+        return plan_task("unit_data", context)
+
     @task(outlets=[Asset("tributary://raw_traffic/device")])
     def retrieve(**context):
         return run_task("unit_data", "retrieve", context)
 
-    retrieve()
+    plan() >> retrieve()
 
 
 traffic_unit_data()

@@ -9,6 +9,14 @@ import psycopg
 
 from tests.traffic.conftest import START
 
+#: Wavetronix rows a sample day has: nine live intersections, two lanes, every 15 minutes.
+WT_ROWS_PER_DAY = 9 * 2 * 96
+
+
+def window(first: int, last: int, **extra) -> dict:
+    """The conf of a run over sample days ``first``..``last`` (inclusive)."""
+    return {"start_date": day(first).isoformat(), "end_date": day(last).isoformat(), **extra}
+
 
 def day(n: int) -> dt.date:
     """The n-th sample day (0-based)."""

@@ -1,26 +1,46 @@
-"""The DAGs as Airflow runs them: unit data, a source DAG staging a day that its publication sends
-to the local SODA server, and a run with one bad item failing while the other items go all the way through."""
+"""The DAGs as Airflow runs them: unit data and a source DAG staging a 3-day window that its
+publication sends to the local SODA server (and a simulated run writes as CSV), and a run with one
+bad item failing while the other items go all the way through."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
+import psycopg
 import pytest
 from tributary.dag_runner import run_dag
 from tributary.socrata import standin_session
 from tributary.traffic import pipeline
 from tributary.traffic.pipeline import portal_datasets
 
-from tests.traffic.helpers import count, day, land_bluetooth
+from tests.traffic.helpers import WT_ROWS_PER_DAY, catalog, count, day, land_bluetooth, window
 
 pytestmark = pytest.mark.slow
 
 
-def test_wavetronix_dag_stages_the_day_once_and_its_publication_sends_it(traffic_env, file_lake, dbt):
-    assert run_dag("traffic_unit_data", day=day(0)).ok
-    outcome = run_dag("traffic_wavetronix", day=day(0))
+def test_a_three_day_window_in_one_run_that_its_publication_sends_and_simulate_writes_as_csv(
+        traffic_env, file_lake, dbt, monkeypatch):
+    # The README's connection setting: the vendor table named in a postgres connection's extra
+    # (the Postgres hook would hand the key to the driver: `invalid connection option "table"`).
+    with psycopg.connect(traffic_env, autocommit=True) as conn:
+        conn.execute("create view vendor_wavetronix.counts_feed as"
+                     " select * from vendor_wavetronix.detector_counts")
+    info = psycopg.conninfo.conninfo_to_dict(traffic_env)
+    monkeypatch.setenv("AIRFLOW_CONN_WAVETRONIX", json.dumps(
+        {"conn_type": "postgres", "host": info["host"], "port": int(info.get("port") or 5432),
+         "login": info.get("user"), "password": info.get("password"), "schema": info["dbname"],
+         "extra": {"table": "vendor_wavetronix.counts_feed"}}))
+
+    assert run_dag("traffic_unit_data", window(0, 2)).ok
+    outcome = run_dag("traffic_wavetronix", window(0, 2))
     assert outcome.ok, outcome.table()
     assert outcome.task_states["items_failed"] == "skipped"
+    assert {k[4] for k in catalog(traffic_env) if k[0] == "ready" and k[1] == "wt"} == {
+        day(0), day(1), day(2)}
     staged = count(traffic_env, "select count(*) from raw_traffic.wt_publish")
-    assert staged == 9 * 2 * 96  # nine live intersections, two lanes, 15 min
+    assert staged == 3 * WT_ROWS_PER_DAY
     (report,) = pipeline.run_days("wavetronix", day(0), day(1), stages=("publish",))
     assert report.skipped and not report.done  # already staged: nothing done twice
     assert count(traffic_env, "select count(distinct stage) from perfmet.job where data_source = 'wt'") == 4
@@ -33,6 +53,20 @@ def test_wavetronix_dag_stages_the_day_once_and_its_publication_sends_it(traffic
     assert len(rows) == staged
     assert {r["timebin"][-2:] for r in rows} <= {"00", "15", "30", "45"}
     assert "lake_item" not in rows[0] and "collection_date" not in rows[0]  # bookkeeping stays home
+
+    # simulate (with force: the day is staged already) writes the CSVs the publication would
+    # send where a simulated publication writes them, and stages nothing.
+    staged_at = count(traffic_env, "select max(published_at)::text from raw_traffic.publication")
+    outcome = run_dag("traffic_wavetronix", window(1, 1, simulate=True, force=True))
+    assert outcome.ok, outcome.table()
+    files = [o.path for o in file_lake.list("socrata/simulate/i626-g7ub/")]
+    assert files and all(p.endswith(".csv") for p in files)
+    simulated = [r for p in files for r in csv.DictReader(io.StringIO(file_lake.get_bytes(p).decode()))]
+    assert len(simulated) == WT_ROWS_PER_DAY
+    assert {r["curdatetime"][:10] for r in simulated} == {day(1).isoformat()}
+    assert set(simulated[0]) == set(rows[0])  # the portal's columns, no bookkeeping
+    assert {r["row_id"] for r in simulated} <= {r["row_id"] for r in rows}
+    assert count(traffic_env, "select max(published_at)::text from raw_traffic.publication") == staged_at
 
 
 def test_a_bad_item_fails_the_run_after_the_others_went_through(traffic_env, file_lake, sample):

@@ -41,7 +41,7 @@ def test_a_refused_local_copy_fails_the_task_before_any_work(fresh_warehouse, fi
     context = {"data_interval_start": start, "data_interval_end": start + dt.timedelta(days=1),
                "run_id": "manual", "params": {"local_copy": "/etc", "simulate": False}}
     with pytest.raises(InputRejected, match="/etc"):
-        pipeline.run_task("unit_data", "retrieve", context)
+        pipeline.plan_task("unit_data", context)  # the run's first task
     assert file_lake.list() == []
     for table in ("lake.catalog", "perfmet.job", "raw_traffic.device"):
         assert count(fresh_warehouse, f"select count(*) from {table}") == 0, table

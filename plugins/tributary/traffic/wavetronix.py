@@ -1,10 +1,18 @@
 """Wavetronix radar detectors: 15-minute counts per detector, read from the vendor's database.
 
-Ingest reads one day's rows through the SQL connection ``wavetronix`` (any DB-API connection
+Ingest reads a day's rows through the SQL connection ``wavetronix`` (any DB-API connection
 Airflow knows; the table defaults to ``vendor_wavetronix.detector_counts`` and can be set in the
 connection's extra as ``{"table": "…"}``) and stores them as CSV in the lake. Standardize casts
 the integers; ready joins ``intID`` to the unit data; publish adds direction, day of week,
 15-minute time bin and an md5 ``row_id``.
+
+Rows arrive during the day, so a day is ingested in parts: each part holds the rows read after
+the day's high-water mark (the newest ``curDateTime`` already in the lake, recorded as
+``through`` in each raw part's catalog metadata) up to the newest row at listing time. The first
+part of a day is ``wavetronix``, later ones ``wavetronix_<HHMMSS>`` (their ``through``). Every
+later stage handles each part on its own, so an hourly intraday run loads each row once. The
+mark assumes the vendor writes readings in time order (it does: one row per detector and 15
+minutes, written when the interval closes).
 """
 
 from __future__ import annotations
@@ -13,8 +21,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections import defaultdict
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from tributary import warehouse
@@ -35,41 +44,103 @@ INTEGERS = ["detID", "intID", "volume", "occupancy", "speed", "status", "uploadS
             "detCountComparison", "dailyCumulative"]
 
 
+def vendor_table(extra: dict[str, Any]) -> str:
+    """The vendor table the connection's extra names (``{"table": "schema.table"}``), checked."""
+    table = extra.get("table") or DEFAULT_TABLE
+    if not isinstance(table, str) or not all(
+            part and part.replace("_", "").isalnum() for part in table.split(".")):
+        raise BadInput(f"connection {CONN_ID!r}: table {quote_input(table, 80)!r} is not a plain "
+                       "schema.table name")
+    return table
+
+
 def _vendor():
-    """(DB-API hook, table) for the connection ``wavetronix``."""
+    """(DB-API hook, table) for the connection ``wavetronix``.
+
+    ``table`` is ours, not the driver's: the hook gets the connection without it, because a SQL
+    hook passes every extra key on to its driver (psycopg2 refuses ``invalid connection option
+    "table"``)."""
+    import attrs  # noqa: PLC0415
     from airflow.sdk import BaseHook  # noqa: PLC0415
 
     conn = BaseHook.get_connection(CONN_ID)
-    table = (conn.extra_dejson or {}).get("table", DEFAULT_TABLE)
-    if not all(part.replace("_", "").isalnum() for part in table.split(".")):
-        raise BadInput(f"connection {CONN_ID!r}: table {quote_input(table, 80)!r} is not a plain "
-                       "schema.table name")
-    return conn.get_hook(), table
+    extra = dict(conn.extra_dejson or {})
+    table = vendor_table(extra)
+    extra.pop("table", None)
+    own = attrs.evolve(conn, extra=json.dumps(extra) if extra else None)
+    return own.get_hook(hook_params={"connection": own}), table
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return dt.datetime.combine(day, dt.time()), dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+
+
+@dataclass(frozen=True)
+class Part:
+    """The rows of one raw part: read after ``after`` (None: from midnight) up to ``through``."""
+
+    after: str | None
+    through: str
+
+    @property
+    def lower(self) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(self.after) if self.after else None
+
+
+def is_part(base: str) -> bool:
+    return base == BASE or base.startswith(f"{BASE}_")
+
+
+def part_base(first: bool, through: str) -> str:
+    return BASE if first else f"{BASE}_{dt.datetime.fromisoformat(through):%H%M%S}"
 
 
 def _ingest_items(run: StageRun) -> list[Item]:
+    """Per day: the parts already in the lake (skipped unless ``force`` re-reads their range) and
+    a new part of the rows after the day's mark, if the vendor has any."""
     hook, table = _vendor()
-    rows = hook.get_records(
-        f'select cast("curDateTime" as date) as day, count(*) from {table}'  # noqa: S608
-        ' where "curDateTime" >= %s and "curDateTime" < %s group by 1 order by 1',
-        parameters=(dt.datetime.combine(run.start, dt.time()), dt.datetime.combine(run.end, dt.time())))
-    return [Item(f"{BASE} {day} ({count} rows)", day, BASE, count) for day, count in rows]
+    items = []
+    with run.db() as conn:
+        known = catalog.entries(conn, "raw", SOURCE, run.start, run.end, id_ext="csv")
+    for day in (run.start + dt.timedelta(days=i) for i in range((run.end - run.start).days)):
+        start, end = _day_bounds(day)
+        # a part catalogued without a mark (before parts existed) covers the whole day
+        parts = {e.id_base: Part(e.metadata.get("after"),
+                                 e.metadata.get("through") or end.isoformat(sep=" "))
+                 for e in known if e.day == day and is_part(e.id_base)}
+        items += [Item(f"{base} {day}", day, base, part) for base, part in sorted(parts.items())]
+        mark = max((part.through for part in parts.values()), default=None)
+        lower = dt.datetime.fromisoformat(mark) if mark else None
+        count, newest = hook.get_records(
+            f'select count(*), max("curDateTime") from {table}'  # noqa: S608
+            ' where "curDateTime" >= %s and "curDateTime" < %s'
+            ' and (%s::timestamp is null or "curDateTime" > %s::timestamp)',
+            parameters=(start, end, lower, lower))[0]
+        if count:
+            through = newest.isoformat(sep=" ")
+            base = part_base(not parts, through)
+            items.append(Item(f"{base} {day} ({count} new rows)", day, base, Part(mark, through)))
+    return items
 
 
 def _ingest(run: StageRun, item: Item) -> ItemResult:
     hook, table = _vendor()
+    part: Part = item.payload
+    start, end = _day_bounds(item.day)
     cols = ", ".join(f'"{c}"' for c in COLUMNS)
     rows = hook.get_records(
         f'select {cols} from {table} where "curDateTime" >= %s and "curDateTime" < %s'  # noqa: S608
-        ' order by "curDateTime", "detID"',
-        parameters=(dt.datetime.combine(item.day, dt.time()),
-                    dt.datetime.combine(item.day + dt.timedelta(days=1), dt.time())))
+        ' and (%s::timestamp is null or "curDateTime" > %s::timestamp)'
+        ' and "curDateTime" <= %s order by "curDateTime", "detID"',
+        parameters=(start, end, part.lower, part.lower, dt.datetime.fromisoformat(part.through)))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in row])
-    entry = CatalogEntry("raw", SOURCE, BASE, "csv", item.day, {"derived_from": BASE, "rows": len(rows)})
+    entry = CatalogEntry("raw", SOURCE, item.base, "csv", item.day,
+                         {"derived_from": item.base, "rows": len(rows), "after": part.after,
+                          "through": part.through})
     return ItemResult([(entry, buffer.getvalue().encode())], len(rows))
 
 
@@ -135,32 +206,56 @@ def _problem(row: dict | None, width: int) -> str | None:
     return None
 
 
-def volume_obs(day: dt.date, data: list[dict[str, Any]]) -> list[Obs]:
-    """Vehicles counted per intersection that day, with the first and last reading."""
-    totals: dict[str, int] = defaultdict(int)
-    span: dict[str, list[str]] = {}
+def volume_totals(data: list[dict[str, Any]]) -> dict[str, list]:
+    """Per intersection: [vehicles counted, first reading, last reading] of these records."""
+    totals: dict[str, list] = {}
     for r in data:
-        totals[r["intname"]] += r["volume"]
-        lo, hi = span.get(r["intname"], [r["curdatetime"], r["curdatetime"]])
-        span[r["intname"]] = [min(lo, r["curdatetime"]), max(hi, r["curdatetime"])]
-    return [Obs(day, SOURCE, "volume", name, float(total),
-                dt.datetime.fromisoformat(span[name][0]), dt.datetime.fromisoformat(span[name][1]))
-            for name, total in sorted(totals.items())]
+        total, lo, hi = totals.get(r["intname"], [0, r["curdatetime"], r["curdatetime"]])
+        totals[r["intname"]] = [total + r["volume"], min(lo, r["curdatetime"]), max(hi, r["curdatetime"])]
+    return totals
+
+
+def merge_totals(*parts: dict[str, list]) -> dict[str, list]:
+    """The day's totals from its parts' totals."""
+    merged: dict[str, list] = {}
+    for totals in parts:
+        for name, (total, lo, hi) in totals.items():
+            if name in merged:
+                t0, lo0, hi0 = merged[name]
+                merged[name] = [t0 + total, min(lo0, lo), max(hi0, hi)]
+            else:
+                merged[name] = [total, lo, hi]
+    return merged
+
+
+def volume_obs(day: dt.date, totals: dict[str, list]) -> list[Obs]:
+    """Vehicles counted per intersection that day, with the first and last reading."""
+    return [Obs(day, SOURCE, "volume", name, float(total), dt.datetime.fromisoformat(lo),
+                dt.datetime.fromisoformat(hi))
+            for name, (total, lo, hi) in sorted(totals.items())]
 
 
 def _items(repository: str, ext: str):
     def items(run: StageRun) -> list[Item]:
         with run.db() as conn:
             found = catalog.entries(conn, repository, SOURCE, run.start, run.end, id_ext=ext)
-        return [Item(e.pointer, e.day, e.id_base, e) for e in found if e.id_base == BASE]
+        return [Item(e.pointer, e.day, e.id_base, e) for e in found if is_part(e.id_base)]
     return items
 
 
 def _standardize(run: StageRun, item: Item) -> ItemResult:
     source: CatalogEntry = item.payload
     data, rejects = standardize_rows(documents.text_lines(run.read(source), source.pointer))
-    entry = CatalogEntry("rawjson", SOURCE, BASE, "json", item.day,
-                         {"derived_from": BASE, "records": len(data), "rejects": len(rejects)})
+    totals = volume_totals(data)
+    # The day's measure per intersection sums every part of the day (each part keeps its own
+    # totals in its catalog entry), so an intraday part does not replace the day's count.
+    with run.db() as conn:
+        others = [e.metadata.get("volume") or {} for e in
+                  catalog.entries(conn, "rawjson", SOURCE, item.day, item.day + dt.timedelta(days=1),
+                                  id_ext="json") if is_part(e.id_base) and e.id_base != item.base]
+    entry = CatalogEntry("rawjson", SOURCE, item.base, "json", item.day,
+                         {"derived_from": item.base, "records": len(data), "rejects": len(rejects),
+                          "volume": totals})
     document = {"header": documents.header(entry, "wavetronix", data_source="wavetronix",
                                            origin_filename=source.pointer.rsplit("/", 1)[-1]),
                 "data": data}
@@ -170,7 +265,7 @@ def _standardize(run: StageRun, item: Item) -> ItemResult:
             warehouse.record_rejects(conn, "raw_traffic", source.pointer, rejects)
 
     return ItemResult([(entry, documents.dumps(document))], len(data),
-                      volume_obs(item.day, data), [load_rejects])
+                      volume_obs(item.day, merge_totals(*others, totals)), [load_rejects])
 
 
 def _ready(run: StageRun, item: Item) -> ItemResult:
@@ -189,8 +284,8 @@ def _ready(run: StageRun, item: Item) -> ItemResult:
             continue
         used[device["device_id"]] = device
         kept.append({**row, "device_id": device["device_id"], "atd_device_id": device["atd_device_id"]})
-    entry = CatalogEntry("ready", SOURCE, BASE, "json", item.day,
-                         {"derived_from": BASE, "records": len(kept), "unmatched_dropped": dropped})
+    entry = CatalogEntry("ready", SOURCE, item.base, "json", item.day,
+                         {"derived_from": item.base, "records": len(kept), "unmatched_dropped": dropped})
     out = {"header": {**document["header"], **documents.header(entry, "wavetronix"),
                       "unmatched_dropped": dropped},
            "data": kept, "devices": [{**d, "collection_date": str(d["collection_date"])}
@@ -226,7 +321,12 @@ def _publish(run: StageRun, item: Item) -> ItemResult:
     source: CatalogEntry = item.payload
     data = documents.loads(run.read(source), source.pointer)["data"]
     rows = [publish_row(item.day, r) for r in data]
-    return ItemResult(records=publish.publish_day(run, SOURCE, BASE, item.day, TARGET, rows))
+    return ItemResult(records=publish.publish_day(run, SOURCE, item.base, item.day, TARGET, rows))
+
+
+class _Parts(dict):
+    def get(self, key, default=None):  # every part of a day publishes to the one dataset
+        return TARGET if is_part(key) else default
 
 
 def stages() -> list[Stage]:
@@ -235,6 +335,6 @@ def stages() -> list[Stage]:
         Stage("standardize", SOURCE, "rawjson", _items("raw", "csv"), _standardize),
         Stage("ready", SOURCE, "ready", _items("rawjson", "json"), _ready),
         Stage("publish", SOURCE, "portal", _items("ready", "json"), _publish,
-              is_done=publish.is_published({BASE: TARGET})),
+              is_done=publish.is_published(_Parts())),
     ]
 
