@@ -21,11 +21,12 @@ classified as (
     select
         *,
         case
+            -- the usual case first (the kinds exclude one another, so the order changes nothing
+            -- else); bounded digit counts keep every accepted number inside double precision
+            when v ~ '^[+-]?([0-9]{1,30}([.][0-9]{0,30})?|[.][0-9]{1,30})$' then 'number'
             when v is null or v = '' then 'blank'
-            -- bounded digit counts keep every accepted number inside double precision
             when v ~ '^[+-]?([0-9]{1,30}([.][0-9]{0,30})?|[.][0-9]{1,30})\s*%$' then 'percent'
             when v ~ '^[+-]?[0-9]{1,3}(,[0-9]{3}){1,9}([.][0-9]{1,30})?$' then 'thousands'
-            when v ~ '^[+-]?([0-9]{1,30}([.][0-9]{0,30})?|[.][0-9]{1,30})$' then 'number'
             when lower(v) in ('yes', 'true') then 'yes'
             when lower(v) in ('no', 'false') then 'no'
             else 'bad'
