@@ -7,7 +7,7 @@ so parsing a DAG never shells out to dbt. The profile comes from the Airflow con
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -15,6 +15,9 @@ from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirec
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from tributary import settings
+
+if TYPE_CHECKING:
+    from airflow.sdk import TaskGroup
 
 
 def project_config() -> ProjectConfig:
@@ -53,6 +56,18 @@ def profile_config() -> ProfileConfig:
     )
 
 
+#: Per-task start-up is most of an incremental refresh (a dozen tasks, each running dbt once):
+#: skip what no task reads. dbt writes no manifest.json/run_results.json (about 0.6 s per task for
+#: a 1.5 MB manifest, written twice) and caches only the relations of the selected models' schemas
+#: (not every schema of the project); cosmos emits no OpenLineage-derived Assets (nothing is
+#: scheduled on them; the DAGs' own Assets are declared explicitly).
+_OPERATOR_ARGS: dict[str, Any] = {
+    "install_deps": False,
+    "dbt_cmd_global_flags": ["--no-write-json", "--cache-selected-only"],
+    "emit_datasets": False,
+}
+
+
 def dbt_models(group_id: str, select: list[str], **kwargs: Any) -> DbtTaskGroup:
     """A task group running the selected dbt models (``path:models/<domain>``).
 
@@ -74,16 +89,39 @@ def dbt_models(group_id: str, select: list[str], **kwargs: Any) -> DbtTaskGroup:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST, select=select, test_behavior=TestBehavior.BUILD
         ),
-        operator_args={
-            "install_deps": False,
-            # Per-task start-up is most of an incremental refresh (a dozen tasks, each running
-            # dbt once): skip what no task reads. dbt writes no manifest.json/run_results.json
-            # (about 0.6 s per task for a 1.5 MB manifest, written twice), caches only the
-            # relations of the selected model's schemas (not every schema of the project), and
-            # cosmos emits no OpenLineage-derived Assets (nothing is scheduled on them; the
-            # DAGs' own Assets are declared explicitly).
-            "dbt_cmd_global_flags": ["--no-write-json", "--cache-selected-only"],
-            "emit_datasets": False,
-        },
+        operator_args=_OPERATOR_ARGS,
         **kwargs,
     )
+
+
+def dbt_build_groups(group_id: str, groups: dict[str, str]) -> TaskGroup:
+    """A task group with one task per group of models (``{"staging": "path:models/x/staging"}``),
+    in the order given, each one ``dbt build`` of its selection: every model in dependency order,
+    each model's tests right after it, and a failing test skips what depends on it (dbt's own
+    rule) and fails the task, so later groups do not run.
+
+    For domains with many small models, where cosmos's one task per model spends more time
+    starting dbt than building (see bench/RESULTS.md, polio). What a model's task would log, the
+    group's task logs, model by model.
+    """
+    from airflow.sdk import TaskGroup  # noqa: PLC0415
+    from cosmos.operators.local import DbtBuildLocalOperator  # noqa: PLC0415
+
+    with TaskGroup(group_id=group_id) as group:
+        previous = None
+        for name, selection in groups.items():
+            task = DbtBuildLocalOperator(
+                task_id=name,
+                project_dir=str(settings.DBT_DIR),
+                manifest_filepath=str(settings.DBT_MANIFEST),
+                profile_config=profile_config(),
+                invocation_mode=InvocationMode.DBT_RUNNER,
+                select=selection,
+                # only tests whose every parent is in this group (the rest run with a later one)
+                indirect_selection="cautious",
+                **_OPERATOR_ARGS,
+            )
+            if previous is not None:
+                previous >> task
+            previous = task
+    return group
