@@ -21,7 +21,6 @@ line is re-assembled when exactly one split of the JSON part yields two valid JS
 from __future__ import annotations
 
 import gzip
-import itertools
 import json
 import zlib
 from collections.abc import Iterator
@@ -105,28 +104,73 @@ def check_header(text: str, source: str = "the export") -> None:
                                   line=1))
 
 
-def _raw_lines(fh: gzip.GzipFile, budget: int, source: str) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) of the decompressed stream; None for a line over `MAX_LINE_BYTES`,
-    which is skipped a bounded piece at a time. Refuses to decompress more than ``budget``."""
-    total = 0
-    for number in itertools.count(1):
-        data = fh.readline(MAX_LINE_BYTES + 1)
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive lines of the export, read as one block: ``data`` holds them without their
+    final newline (split it on ``\\n``), the first is line ``first``."""
+
+    first: int
+    data: bytes
+    terminated: bool = True  # the last line ended with a newline (all but a file's last may not)
+
+
+#: Decompressed bytes read at a time: the unit of memory, and of one cleaning batch.
+BLOCK_BYTES = 4 * 1024 * 1024
+
+
+def _blocks(fh: gzip.GzipFile, budget: int, source: str, block_bytes: int) -> Iterator[Chunk | Line]:
+    """Whole lines of the decompressed stream a block at a time; a line over `MAX_LINE_BYTES`
+    comes as a rejected `Line` and is skipped without being held. Refuses to decompress more
+    than ``budget`` bytes."""
+    total, number, pending, skipping = 0, 1, b"", False
+    while True:
+        data = fh.read(block_bytes)
+        total += len(data)
+        if total > budget:
+            raise ExportError(located(
+                source, f"expands to more than {budget:,} bytes, over {MAX_EXPANSION} times its "
+                        "compressed size: refused as a gzip bomb; it stays in landing",
+                line=number + data.count(b"\n", 0, len(data) - (total - budget))))
+        if skipping:  # the rest of an over-long line: drop it up to its newline
+            end = data.find(b"\n")
+            if end < 0 and data:
+                continue
+            yield Line(number, None, "", f"line longer than {MAX_LINE_BYTES:,} bytes")
+            number, skipping, data = number + 1, False, data[end + 1:] if end >= 0 else b""
+        pending += data
+        cut = pending.rfind(b"\n")
+        if cut >= 0:
+            yield Chunk(number, pending[:cut])
+            number += pending.count(b"\n", 0, cut) + 1
+            pending = pending[cut + 1:]
+        if len(pending) > MAX_LINE_BYTES:
+            pending, skipping = b"", True
+            continue
         if not data:
+            if pending:  # a last line without its newline
+                yield Chunk(number, pending, terminated=False)
             return
-        too_long = len(data) > MAX_LINE_BYTES
-        while True:
-            total += len(data)
-            if total > budget:
-                raise ExportError(located(
-                    source, f"expands to more than {budget:,} bytes, over {MAX_EXPANSION} times its "
-                            "compressed size: refused as a gzip bomb; it stays in landing",
-                    line=number))
-            if not too_long or data.endswith(b"\n"):
-                break
-            data = fh.readline(MAX_LINE_BYTES + 1)
-            if not data:
-                break
-        yield number, None if too_long else data
+
+
+def check_line(number: int, data: bytes, terminated: bool = True) -> Line | None:
+    """One raw line (without its newline; ``terminated`` if it had one) checked on its own: a
+    `Line` with its 40 fields or the reason it is rejected; None for a blank line (skipped)."""
+    if len(data) + terminated > MAX_LINE_BYTES:
+        return Line(number, None, "", f"line longer than {MAX_LINE_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raw = data.decode("utf-8", "replace").rstrip("\r\n")
+        return Line(number, None, raw, f"not UTF-8 text (byte {exc.start})")
+    if not text.strip():
+        return None
+    if "\x00" in text:
+        return Line(number, None, text, f"holds a NUL byte (at character {text.index(chr(0)) + 1})")
+    fields = split_fields(text)
+    if len(fields) != N_COLUMNS:
+        return Line(number, None, text, f"expected {N_COLUMNS} fields, found {len(fields):,}")
+    problem = _cell_problem(fields)
+    return Line(number, None if problem else fields, text, problem)
 
 
 def _cell_problem(fields: list[str]) -> str | None:
@@ -136,45 +180,30 @@ def _cell_problem(fields: list[str]) -> str | None:
     return None
 
 
-def read_lines(path: Path, source: str) -> Iterator[Line]:
-    """Data lines of the export after a valid header, streamed; blank lines are skipped."""
+def read_chunks(path: Path, source: str, block_bytes: int = BLOCK_BYTES) -> Iterator[Chunk | Line]:
+    """The export after a valid header, streamed: blocks of whole lines (`Chunk`), and each line
+    too long to hold as a rejected `Line`. Line 1 is the header."""
     budget = max(EXPANSION_ALLOWANCE, MAX_EXPANSION * path.stat().st_size)
     try:
         with gzip.open(path, "rb") as fh:
-            lines = _raw_lines(fh, budget, source)
-            first = next(lines, (1, b""))[1]
-            if first is None:
-                raise ExportError(located(source, f"the header line is longer than {MAX_LINE_BYTES:,} bytes",
-                                          line=1))
-            if not first.strip():
+            blocks = _blocks(fh, budget, source, block_bytes)
+            header = b""
+            for item in blocks:
+                if isinstance(item, Line):
+                    raise ExportError(located(source, f"the header line is longer than {MAX_LINE_BYTES:,} bytes",
+                                              line=1))
+                header, newline, rest = item.data.partition(b"\n")
+                break
+            if not header.strip():
                 raise ExportError(f"{source} is empty: no header line")
             try:
-                check_header(first.removeprefix(_BOM).decode("utf-8").rstrip("\r\n"), source)
+                check_header(header.removeprefix(_BOM).decode("utf-8").rstrip("\r\n"), source)
             except UnicodeDecodeError:
                 raise ExportError(located(source, "the header line is not UTF-8 text (binary?)",
                                           line=1)) from None
-            for number, data in lines:
-                if data is None:
-                    yield Line(number, None, "", f"line longer than {MAX_LINE_BYTES:,} bytes")
-                    continue
-                try:
-                    text = data.decode("utf-8").rstrip("\r\n")
-                except UnicodeDecodeError as exc:
-                    raw = data.decode("utf-8", "replace").rstrip("\r\n")
-                    yield Line(number, None, raw, f"not UTF-8 text (byte {exc.start})")
-                    continue
-                if not text.strip():
-                    continue
-                if "\x00" in text:
-                    yield Line(number, None, text, f"holds a NUL byte (at character {text.index(chr(0)) + 1})")
-                    continue
-                fields = split_fields(text)
-                if len(fields) != N_COLUMNS:
-                    yield Line(number, None, text,
-                               f"expected {N_COLUMNS} fields, found {len(fields):,}")
-                    continue
-                problem = _cell_problem(fields)
-                yield Line(number, None if problem else fields, text, problem)
+            if newline:
+                yield Chunk(2, rest, item.terminated)
+            yield from blocks
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise ExportError(f"{source} is not a readable gzip file ({type(exc).__name__}: "
                           f"{quote_input(exc)}); it stays in landing") from None

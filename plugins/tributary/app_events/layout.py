@@ -22,6 +22,8 @@ TIME_COLUMNS = ("event_time", "client_event_time", "client_upload_time", "server
 #: Other timestamps in the export, parsed the same way but not part of the issue's four.
 EXTRA_TIME_COLUMNS = ("user_creation_time",)
 FLOAT_COLUMNS = ("location_lat", "location_lng")
+#: Cell spellings that mean "no value" (SQL NULL) in every column.
+NULL_TOKENS = frozenset({"", "null", "NULL", "None", "\\N"})
 
 LANDING_PREFIX = "landing/app_events"
 DIMENSIONS_PREFIX = "landing/app_dimensions"
