@@ -108,6 +108,12 @@ def test_one_failed_day_does_not_stop_the_others_and_fails_the_run(traffic_env, 
     assert states["ready"] == "success" and states["publish"] == "success"
     bt_ready = [k for k in catalog(traffic_env) if k[0] == "ready" and k[1] == "bt"]
     assert sorted(k[4] for k in bt_ready) == [day(0)] * 3 + [day(1)] * 2 + [day(2)] * 3
+    with psycopg.connect(traffic_env) as conn:  # an intraday run starts at the newest day landed
+        assert resolve("bluetooth", {"intraday": True}, run_type="manual", run_day=day(1),
+                       today=day(2), conn=conn).days == (day(2),)
+        with pytest.raises(BadInput, match="intraday applies to"):
+            resolve("gridsmart", {"intraday": True}, run_type="manual", run_day=day(1),
+                    today=day(2), conn=conn)
     # The stage's failure names the failed day (the retry or re-run redoes only it).
     with pytest.raises(BadItems, match=rf"1 of 3 day\(s\) failed: {day(1)} "):
         pipeline.run_window_days(pipeline.stage("bluetooth", "standardize"),

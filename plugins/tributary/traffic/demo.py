@@ -1,10 +1,10 @@
 """`make demo` for the traffic lake: sample sensor data through every stage to the portal.
 
-Generates a week of sample data, starts the inventory, camera and SODA stand-ins, backfills the
-first days with the stage code directly, runs the DAGs (unit data and the three sources) for the
-last days, builds `traffic.sensor_health` and the open-data views (dbt), sends the traffic
-publications to the stand-in portal, and writes one PNG chart
-per source. Idempotent: a second demo finds everything done and writes nothing new.
+Generates a week of sample data and starts the inventory, camera and SODA stand-ins; then only
+runs DAGs: each lake DAG once over a window of the first days (`start_date`/`end_date`), once
+without dates for the last days (it catches up from the last processed day), `traffic_refresh`
+(marts, then the health reports into the lake) and the traffic publications; and prints where
+the reports are. Idempotent: a second demo finds everything done and writes nothing new.
 """
 
 from __future__ import annotations
@@ -15,18 +15,16 @@ import importlib.util
 import json
 import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict
 
 from tributary import settings, standin, warehouse
+from tributary.socrata import registry
 from tributary.traffic import pipeline
-from tributary.traffic.charts import sensor_health_chart
-from tributary.traffic.stages import StageFailed
 
 START = dt.date(2024, 6, 1)
 DAYS = 7
-DAG_DAYS = 2  # the last days go through Airflow; the ones before are backfilled directly
+CATCH_UP_DAYS = 2  # the last days: a run without dates catches them up
 SOURCES = {"bluetooth": "traffic_bluetooth", "wavetronix": "traffic_wavetronix",
            "gridsmart": "traffic_gridsmart"}
 
@@ -67,57 +65,34 @@ def run(ctx) -> None:
     os.environ["AIRFLOW_CONN_TRAFFIC_INVENTORY"] = json.dumps(
         {"conn_type": "http", "host": inventory.host, "port": inventory.port, "schema": "http",
          "password": token})
-    os.environ["AIRFLOW_CONN_WAVETRONIX"] = warehouse.warehouse_url().replace(
-        "postgresql://", "postgres://", 1)
+    # The vendor database is a postgres connection naming its table in the extra, as README shows.
+    vendor = conninfo_to_dict(warehouse.warehouse_url())
+    os.environ["AIRFLOW_CONN_WAVETRONIX"] = json.dumps(
+        {"conn_type": "postgres", "host": vendor.get("host"), "port": int(vendor.get("port") or 5432),
+         "login": vendor.get("user"), "password": vendor.get("password"), "schema": vendor["dbname"],
+         "extra": {"table": "vendor_wavetronix.detector_counts"}})
     os.environ["AIRFLOW_CONN_GRIDSMART"] = json.dumps(
         {"conn_type": "http", "extra": {"url_template": f"{cameras.url}/devices/{{ip}}"}})
     try:
         with standin_session(pipeline.portal_datasets()) as portal:
-            backfill_end = START + dt.timedelta(days=DAYS - DAG_DAYS)
-            ctx.say(f"  backfill {START}..{backfill_end - dt.timedelta(days=1)} (stage code directly)")
-            for source in ("unit_data", *SOURCES):
-                try:
-                    pipeline.run_days(source, START, backfill_end)
-                except StageFailed as exc:
-                    ctx.say(f"    {exc}")
-                    raise
-            for offset in range(DAYS - DAG_DAYS, DAYS):
-                day = START + dt.timedelta(days=offset)
-                ctx.say(f"  DAG runs for {day}:")
-                ctx.run("traffic_unit_data", day=day)
-                for dag_id in SOURCES.values():
-                    ctx.run(dag_id, day=day)
-            _build_marts(ctx)
-            _publish(ctx)
+            window_end = START + dt.timedelta(days=DAYS - CATCH_UP_DAYS - 1)
+            last = START + dt.timedelta(days=DAYS - 1)
+            window = {"start_date": START.isoformat(), "end_date": window_end.isoformat()}
+            ctx.say(f"  one run per DAG over the window {START}..{window_end}:")
+            for dag_id in ("traffic_unit_data", *SOURCES.values()):
+                ctx.run(dag_id, window)
+            ctx.say(f"  one run per DAG without dates, for {last}: catches up from the last "
+                    "processed day")
+            for dag_id in ("traffic_unit_data", *SOURCES.values()):
+                ctx.run(dag_id, day=last)
+            ctx.run("traffic_refresh", day=last)
+            for declaration in registry.load().in_domain("traffic"):
+                ctx.run("socrata_publish", {"publication": declaration.name})
             received = {d["id"]: d["rows"] for d in portal.datasets()}
     finally:
         inventory.stop()
         cameras.stop()
     _summarise(ctx, received)
-
-
-def _publish(ctx) -> None:
-    """What the `socrata_publish_traffic_*` DAGs do after traffic_refresh: each declared traffic
-    publication sends its mart's new and changed rows."""
-    from tributary.socrata import publications, registry  # noqa: PLC0415
-
-    for declaration in registry.load().in_domain("traffic"):
-        summary = publications.run(declaration.name, key=f"demo/traffic/{declaration.name}")
-        ctx.say(f"  ✓ publication {declaration.name}: {summary['rows_sent']:,} rows sent to "
-                f"{summary['dataset_id']}")
-
-
-def _build_marts(ctx) -> None:
-    """dbt build of models/traffic in one dbt process (what `traffic_refresh` runs through cosmos,
-    one task per model; one process is much quicker for a demo)."""
-    dbt = Path(sys.executable).with_name("dbt")
-    result = subprocess.run([str(dbt), "build", "--quiet", "--select", "path:models/traffic",
-                             "--project-dir", str(settings.DBT_DIR),
-                             "--profiles-dir", str(settings.DBT_DIR)],
-                            cwd=settings.DBT_DIR, capture_output=True, text=True)
-    if result.returncode:
-        raise RuntimeError(f"dbt build of models/traffic failed:\n{result.stdout[-3000:]}")
-    ctx.say("  ✓ dbt build models/traffic (traffic.sensor_health and its tests)")
 
 
 def _summarise(ctx, received: dict[str, int]) -> None:
@@ -137,6 +112,11 @@ def _summarise(ctx, received: dict[str, int]) -> None:
                 " collection_date = (select max(collection_date) from traffic.sensor_health"
                 " where data_source = h.data_source) and reason is not null order by 1, 2"):
             ctx.say(f"    {source} {name}: {reason}")
-        for source in ("bt", "wt", "gs"):
-            path = sensor_health_chart(conn, source, ctx.report(f"traffic/sensor_health_{source}.png"))
-            ctx.say(f"  chart: {path}")
+        ctx.say("  traffic.sensor_uptime_daily, last day (listed / responsive / generating / suspect):")
+        for source, listed, responsive, generating, suspect in conn.execute(
+                "select data_source, sensors_listed, responsive, generating, suspect"
+                " from traffic.sensor_uptime_daily u where collection_date = (select"
+                " max(collection_date) from traffic.sensor_uptime_daily where data_source ="
+                " u.data_source) order by 1"):
+            ctx.say(f"    {source}: {listed} / {responsive} / {generating} / {suspect}")
+    ctx.show_reports("traffic")
