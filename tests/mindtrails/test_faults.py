@@ -157,7 +157,8 @@ def test_failed_delete_alerts_and_is_retried(name, warehouse_url, file_lake, stu
     assert isinstance(failed.value, SourceUnavailable)  # the retry deletes them again
     assert stored(warehouse_url, name, "Demographics") == len(ids)
     assert benchmark(warehouse_url, name, "Demographics") == max(ids)
-    assert len(smtp_sink.messages) == 1
+    assert [(kind, severity) for kind, severity, *_ in smtp_sink.alerts()] == [
+        ("new_benchmark", "INFO"), ("delete_failed", "CRITICAL")]
     mail = smtp_sink.text()
     assert "Delete failed" in mail and name in mail and "Demographics" in mail
     assert ", ".join(map(str, ids[:5])) in mail

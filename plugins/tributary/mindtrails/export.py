@@ -23,10 +23,12 @@ from dataclasses import asdict, dataclass, field
 
 from tributary import faults, warehouse
 from tributary.errors import BadInput, SourceUnavailable, quote_input, reject_raw
-from tributary.mindtrails import alerts, rsa_fields
+from tributary.mindtrails import rsa_fields
+from tributary.mindtrails.alerts import DEFAULT as DEFAULT_ALERTS
+from tributary.mindtrails.alerts import Alert, AlertSettings
 from tributary.mindtrails.backups import write_backup
 from tributary.mindtrails.servers import Server
-from tributary.mindtrails.site_client import StudySite
+from tributary.mindtrails.site_client import SiteError, StudySite
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class ExportResult:
     benchmark_before: int | None = None
     benchmark_after: int | None = None
     backup_path: str | None = None
+    exported_at: str | None = None  # ISO 8601, UTC
     stale_ids: list[int] = field(default_factory=list)
     deleted_ids: list[int] = field(default_factory=list)
 
@@ -86,14 +89,20 @@ def select_scales(listing, selector: str, server: str) -> list:
     return chosen
 
 
-def plan(servers: list[Server], scales: str, url: str | None = None) -> list[dict]:
+def plan(servers: list[Server], scales: str, url: str | None = None,
+         alerts: AlertSettings = DEFAULT_ALERTS) -> list[dict]:
     """One work item per server × selected scale, from each website's export listing. Also keeps
     each study's session schedule (``GET /api/study``) in ``raw_mindtrails.study`` for the reports."""
     items = []
     for server in servers:
         site = StudySite(server)
-        listing = site.scales()
-        schedule = site.study()
+        try:
+            listing = site.scales()
+            schedule = site.study()
+        except SiteError as exc:
+            alerts.send(Alert("request_failed", server.name, "(export listing)",
+                              detail=f"GET export/ or study failed: {exc}"))
+            raise
         with warehouse.transaction(url) as conn:
             warehouse.load(conn, "raw_mindtrails.study", ["server", "schedule", "fetched_at"],
                            [(server.name, schedule, dt.datetime.now(dt.UTC))], mode="upsert",
@@ -152,10 +161,17 @@ def read_benchmark(conn, server: str, scale: str, *, lock: bool = False) -> int 
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class Stored:
+    inserted: int
+    benchmark: int
+    #: the scale had no benchmark before: this load created it
+    new_benchmark: bool
+
+
 def store(conn, server: str, scale: str, deleteable: bool, entries: list[dict],
-          exported_at: dt.datetime, backup_path: str | None) -> tuple[int, int]:
-    """Load entries (new ids only) and advance the benchmark, in the caller's transaction.
-    Returns (inserted, new benchmark)."""
+          exported_at: dt.datetime, backup_path: str | None) -> Stored:
+    """Load entries (new ids only) and advance the benchmark, in the caller's transaction."""
     inserted = 0
     if entries:
         rows = ((server, scale, e["id"], e, exported_at, backup_path) for e in entries)
@@ -167,7 +183,7 @@ def store(conn, server: str, scale: str, deleteable: bool, entries: list[dict],
         warehouse.load(conn, "raw_mindtrails.benchmark", BENCHMARK_COLUMNS,
                        [(server, scale, top, deleteable, exported_at)], mode="upsert",
                        key=["server", "scale"])
-    return inserted, top
+    return Stored(inserted, top, current is None)
 
 
 def committed_ids(conn, server: str, scale: str, ids: list[int]) -> set[int]:
@@ -194,7 +210,8 @@ def check_decryptable(server: Server, scale: str, entries: list[dict]) -> None:
                 f"Entries are backed up and loaded, nothing deleted")
 
 
-def delete_entries(site: StudySite, server: Server, scale: str, ids: list[int], url: str | None) -> list[int]:
+def delete_entries(site: StudySite, server: Server, scale: str, ids: list[int], url: str | None,
+                   alerts: AlertSettings = DEFAULT_ALERTS) -> list[int]:
     """Delete committed entries one by one; record each deletion; fail (and alert) on any error."""
     with warehouse.connect(url) as conn:
         safe = committed_ids(conn, server.name, scale, ids)
@@ -214,54 +231,77 @@ def delete_entries(site: StudySite, server: Server, scale: str, ids: list[int], 
                            ((server.name, scale, i, now) for i in deleted), mode="insert_new",
                            key=["server", "scale", "id"])
     if failed:
-        detail = alerts.describe(server.name, scale, failed)
-        alerts.send_alert("ERROR", f"Delete failed on {server.name}/{scale}",
-                          f"{detail}\nThese entries are backed up and loaded; the next run deletes "
-                          f"them again.\nFirst error: {first_error}")
-        raise DeleteFailed(f"could not delete {len(failed)} entries ({detail}): {quote_input(first_error)}")
+        alert = Alert("delete_failed", server.name, scale, failed,
+                      "These entries are backed up and loaded; the next run deletes them again.\n"
+                      f"First error: {first_error}")
+        alerts.send(alert)
+        raise DeleteFailed(f"could not delete {len(failed)} entries ({alert.body().splitlines()[0]}): "
+                           f"{quote_input(first_error)}")
     return deleted
 
 
 # --- one server × scale ------------------------------------------------------------------------
 
 
-def export_scale(server: Server, scale: str, deleteable: bool, *, lake, url: str | None = None) -> ExportResult:
-    """Run steps 1-5 of the module doc for one scale of one server."""
+def export_scale(server: Server, scale: str, deleteable: bool, *, lake, url: str | None = None,
+                 alerts: AlertSettings = DEFAULT_ALERTS) -> ExportResult:
+    """Run steps 1-5 of the module doc for one scale of one server; every failure alerts (request,
+    write, delete) before it fails the task, as do stale entries and a scale's first benchmark."""
     result = ExportResult(server.name, scale, deleteable)
     site = StudySite(server)
     with warehouse.connect(url) as conn:
         result.benchmark_before = read_benchmark(conn, server.name, scale)
     deleting = deleteable and server.delete_mode
-    raw = site.fetch(scale, None if deleting else result.benchmark_before)
+    before = result.benchmark_before
+    asked = "every entry" if deleting or before is None else f"entries above id {before}"
+    try:
+        raw = site.fetch(scale, None if deleting else before)
+    except SiteError as exc:
+        alerts.send(Alert("request_failed", server.name, scale, detail=f"asked for {asked}: {exc}"))
+        raise
     exported_at = dt.datetime.now(dt.UTC)
+    result.exported_at = exported_at.isoformat()
     try:
         entries = parse_entries(raw, server.name, scale)
     except EntryError as exc:
         with warehouse.transaction(url) as conn:
             warehouse.record_rejects(conn, "raw_mindtrails", f"{server.name}/{scale}",
                                      [warehouse.Reject(None, str(exc), reject_raw(raw.decode("utf-8", "replace")))])
+        alerts.send(Alert("request_failed", server.name, scale,
+                          detail=f"asked for {asked}; the answer was refused: {exc}"))
         raise
     result.fetched = len(entries)
-    before = result.benchmark_before
+    ids = [e["id"] for e in entries]
     if deleting and before is not None:
-        result.stale_ids = sorted(e["id"] for e in entries if e["id"] <= before)
+        result.stale_ids = sorted(i for i in ids if i <= before)
         if result.stale_ids:
-            alerts.send_alert("CRITICAL", "Previous sensitive data is still on the server",
-                              alerts.describe(server.name, scale, result.stale_ids)
-                              + f"\n(benchmark {before}); deleting them again now.")
-    if entries:
-        result.backup_path = write_backup(lake, server.name, scale, raw, exported_at, deleteable,
-                                          len(entries)).path
-    faults.checkpoint("mindtrails.after_backup")
-    with warehouse.transaction(url) as conn:
-        result.inserted, result.benchmark_after = store(conn, server.name, scale, deleteable,
-                                                        entries, exported_at, result.backup_path)
-        faults.checkpoint("mindtrails.mid_commit")
+            alerts.send(Alert("stale_data", server.name, scale, result.stale_ids,
+                              f"They are at or below the benchmark {before}: exported before and "
+                              "should be gone. Deleting them again now."))
+    try:
+        if entries:
+            result.backup_path = write_backup(lake, server.name, scale, raw, exported_at,
+                                              deleteable, len(entries)).path
+        faults.checkpoint("mindtrails.after_backup")
+        with warehouse.transaction(url) as conn:
+            stored = store(conn, server.name, scale, deleteable, entries, exported_at,
+                           result.backup_path)
+            faults.checkpoint("mindtrails.mid_commit")
+    except Exception as exc:
+        alerts.send(Alert("write_failed", server.name, scale, ids,
+                          f"Could not back up or load the response ({type(exc).__name__}: {exc}); "
+                          "nothing was deleted, the benchmark stays and the next run asks again."))
+        raise
+    result.inserted, result.benchmark_after = stored.inserted, stored.benchmark
+    if stored.new_benchmark:
+        alerts.send(Alert("new_benchmark", server.name, scale, ids,
+                          f"First export of this scale: benchmark {stored.benchmark}. Later exports "
+                          "ask only for entries above it."))
     faults.checkpoint("mindtrails.before_delete")
     log.info("%s/%s: %d fetched, %d new, benchmark %s -> %s", server.name, scale, result.fetched,
              result.inserted, before, result.benchmark_after)
     if deleting and entries:
         check_decryptable(server, scale, entries)
-        result.deleted_ids = delete_entries(site, server, scale, [e["id"] for e in entries], url)
+        result.deleted_ids = delete_entries(site, server, scale, ids, url, alerts)
         log.info("%s/%s: deleted %d entries from the website", server.name, scale, len(result.deleted_ids))
     return result

@@ -35,8 +35,8 @@ def recover(lake, server: str | None = None, url: str | None = None) -> RecoverR
             if hashlib.sha256(raw).hexdigest() != meta["sha256"]:
                 raise ExportError(f"backup {backup.path} does not match its checksum: not replayed")
             entries = parse_entries(raw, backup.server, backup.scale)
-            inserted, _ = store(conn, backup.server, backup.scale, backup.deleteable, entries,
-                                backup.exported_at, backup.path)
+            inserted = store(conn, backup.server, backup.scale, backup.deleteable, entries,
+                             backup.exported_at, backup.path).inserted
             result.backups += 1
             result.entries += len(entries)
             result.inserted += inserted
