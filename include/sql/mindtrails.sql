@@ -48,3 +48,16 @@ create table if not exists raw_mindtrails.study (
     schedule     jsonb not null,          -- GET /api/study: sessions in order, tasks of each
     fetched_at   timestamptz not null
 );
+
+-- The active-data CSVs in the lake (active/mindtrails/<server>/<scale>/<day>.csv): what each
+-- holds, so an export rewrites a day's file only when its entries changed (idempotent).
+create table if not exists raw_mindtrails.active_file (
+    server         text not null,
+    scale          text not null,
+    day            date not null,          -- UTC day the entries were exported
+    entries        integer not null,
+    decrypt_failed integer not null,       -- entries whose RSA fields kept their ciphertext
+    lake_key       text not null,
+    written_at     timestamptz not null,
+    primary key (server, scale, day)
+);

@@ -11,7 +11,8 @@ API (HTTP basic auth, user ``--user``, password ``MINDTRAILS_SITE_PASSWORD`` or 
   GET    /api/export/<name>           entries (JSON list, each with an integer id); ?greaterThan=<id>
   DELETE /api/export/<name>/<id>      403 for scales that are not deleteable
   GET    /api/study                   sessions and the tasks each one schedules
-Test control (no auth): GET /__health, GET /__state, POST /__fault {"mode": ..., "scale": ...}.
+Test control (no auth): GET /__health, GET /__state, POST /__fault {"mode": ..., "scale": ...},
+POST /__more {"scale": "OA", "entries": 3} (participants submit new questionnaire entries).
 Fault modes: error500, truncate (body cut mid-transfer), down (connection dropped), malformed,
 missing_id, delete_error, delete_hang (DELETE waits until the fault is cleared, then fails).
 """
@@ -58,7 +59,11 @@ class Study:
         self.lock = threading.Lock()
         self.scales: dict[str, dict[int, dict]] = {name: {} for name in DELETEABLE}
         self.deleted = 0
-        self._generate(random.Random(seed), participants)
+        self.rng = random.Random(seed)
+        self.participants = participants
+        self._generate(self.rng, participants)
+        #: ids issued per scale: new entries continue above every id ever handed out
+        self.issued = {name: len(table) for name, table in self.scales.items()}
 
     def encrypt(self, text: str) -> str:
         return base64.b64encode(self.key.encrypt(text.encode(), padding.PKCS1v15())).decode()
@@ -125,6 +130,19 @@ class Study:
                 "country": rng.choice(["United States", "Canada", "United Kingdom", "India", None]),
             })
         return entry
+
+    def more(self, scale: str, count: int) -> list[int]:
+        """``count`` new entries of a questionnaire scale, submitted now; returns their ids."""
+        now = dt.datetime.now(dt.UTC)
+        ids = []
+        with self.lock:
+            for _ in range(count):
+                pid = self.rng.randint(1, self.participants)
+                self.issued[scale] += 1
+                entry = self._entry(self.rng, scale, pid, "POST", now)
+                self.scales[scale][self.issued[scale]] = {"id": self.issued[scale], **entry}
+                ids.append(self.issued[scale])
+        return ids
 
     def listing(self) -> list[dict]:
         with self.lock:
@@ -208,6 +226,12 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 Handler.release.set()
             self._send(200, Handler.fault)
+        elif parts == ["__more"] and self.command == "POST":
+            wanted = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            if wanted.get("scale") not in ("OA", "DASS21", "Demographics"):
+                self._send(400, {"error": "scale must be OA, DASS21 or Demographics"})
+            else:
+                self._send(200, {"ids": self.study.more(wanted["scale"], int(wanted.get("entries", 1)))})
         else:
             return False
         return True

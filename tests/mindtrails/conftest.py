@@ -27,6 +27,12 @@ class Site:
     def fault(self, mode: str | None, scale: str | None = None) -> None:
         requests.post(f"{self.url}/__fault", json={"mode": mode, "scale": scale}, timeout=5).raise_for_status()
 
+    def more(self, scale: str, entries: int) -> list[int]:
+        """New entries arrive on the website; returns their ids."""
+        response = requests.post(f"{self.url}/__more", json={"scale": scale, "entries": entries}, timeout=5)
+        response.raise_for_status()
+        return response.json()["ids"]
+
     def state(self) -> dict:
         return requests.get(f"{self.url}/__state", timeout=5).json()
 
@@ -87,10 +93,20 @@ class Sink:
                     parts.append(part.get_payload(decode=True).decode())
         return "\n".join(parts)
 
+    def alerts(self) -> list[tuple[str, str, str, str]]:
+        """(kind, severity, subject, body) of every message, in arrival order."""
+        found = []
+        for msg in self.messages:
+            body = "\n".join(part.get_payload(decode=True).decode() for part in msg.walk()
+                             if part.get_content_maintype() == "text")
+            found.append((msg["X-Tributary-Alert"], msg["X-Tributary-Severity"], msg["Subject"], body))
+        return found
+
 
 @pytest.fixture
 def smtp_sink(monkeypatch):
-    """An SMTP server on loopback collecting messages; smtp_default and ALERT_EMAILS point at it."""
+    """An SMTP server on loopback collecting messages; smtp_default and the Variable
+    mindtrails_alert_emails point at it."""
     from aiosmtpd.controller import Controller
 
     sink = Sink()
@@ -107,7 +123,7 @@ def smtp_sink(monkeypatch):
         "conn_type": "smtp", "host": "127.0.0.1", "port": port,
         "extra": {"disable_tls": True, "disable_ssl": True, "retry_limit": 0, "timeout": 5},
     }))
-    monkeypatch.setenv("ALERT_EMAILS", "study-admin@example.org")
+    monkeypatch.setenv("AIRFLOW_VAR_MINDTRAILS_ALERT_EMAILS", "study-admin@example.org, pi@example.org")
     try:
         yield sink
     finally:

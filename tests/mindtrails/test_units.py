@@ -1,12 +1,15 @@
-"""Unit tests: RSA field decryption, scale selection, response validation, alert text."""
+"""Unit tests: RSA field decryption, scale selection, response validation, alert text, the
+active-data CSV layout."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import pytest
-from tributary.mindtrails import alerts, export, rsa_fields
+from tributary.inputs import InputRejected
+from tributary.mindtrails import active_data, alerts, export, rsa_fields
 from tributary.mindtrails.site_client import ScaleInfo
 
 
@@ -78,3 +81,36 @@ def test_valid_response_parses():
 def test_alert_text_names_server_scale_and_ids():
     text = alerts.describe("alpha", "OA", list(range(60, 0, -1)), limit=3)
     assert text == "server alpha, scale OA, entry ids 1, 2, 3 and 57 more"
+
+
+@pytest.mark.parametrize(("kind", "severity"), [
+    ("request_failed", "ERROR"), ("write_failed", "ERROR"), ("delete_failed", "CRITICAL"),
+    ("stale_data", "CRITICAL"), ("new_benchmark", "INFO"),
+])
+def test_alert_kinds_carry_their_severity(kind, severity):
+    alert = alerts.Alert(kind, "alpha", "OA", [9, 4], "detail")
+    assert alert.severity == severity
+    assert alert.subject.startswith(f"[tributary mindtrails {severity}] ") and alert.subject.endswith("alpha/OA")
+    assert alert.body() == "server alpha, scale OA, entry ids 4, 9\ndetail"
+
+
+def test_alert_recipients_come_from_the_configured_variable(monkeypatch):
+    settings = alerts.AlertSettings(recipients_variable="study_alerts")
+    monkeypatch.setenv("AIRFLOW_VAR_STUDY_ALERTS", " a@example.org,, b@example.org ")
+    assert settings.recipients() == ["a@example.org", "b@example.org"]
+    monkeypatch.delenv("AIRFLOW_VAR_STUDY_ALERTS")
+    assert settings.recipients() == []
+    assert not settings.send(alerts.Alert("new_benchmark", "alpha", "OA"))  # logged, not emailed
+
+
+def test_active_data_csv_has_every_field_sorted_and_values_as_written():
+    payloads = [{"id": 1, "b": None, "a": True, "n": 2.5}, {"id": 2, "c": {"x": [1]}, "a": "text, \"quoted\""}]
+    assert active_data.render(payloads).decode().splitlines() == [
+        "a,b,c,id,n", "true,,,1,2.5", '"text, ""quoted""",,"{""x"": [1]}",2,']
+
+
+def test_active_data_key_refuses_names_that_are_paths():
+    with pytest.raises(InputRejected, match="scale '../OA' cannot name a file"):
+        active_data.active_key("alpha", "../OA", dt.date(2024, 1, 2))
+    assert active_data.active_key("alpha", "OA", dt.date(2024, 1, 2)) == \
+        "active/mindtrails/alpha/OA/2024-01-02.csv"

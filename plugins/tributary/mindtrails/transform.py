@@ -18,13 +18,17 @@ log = logging.getLogger(__name__)
 BATCH = 5_000
 COLUMNS = ["server", "scale", "id", "payload", "decrypt_failed", "failed_fields", "decoded_at"]
 
+#: Entries to decrypt, after (scale, id), in key order: not decoded yet or flagged (or every one
+#: with ``redo``), of the given scales (null: all).
 PENDING = """
 select e.scale, e.id, e.payload
 from raw_mindtrails.entry e
 left join raw_mindtrails.decoded d using (server, scale, id)
-where e.server = %s and (d.id is null or d.decrypt_failed) and (e.scale, e.id) > (%s, %s)
+where e.server = %(server)s and (%(redo)s or d.id is null or d.decrypt_failed)
+  and (%(scales)s::text[] is null or e.scale = any(%(scales)s::text[]))
+  and (e.scale, e.id) > (%(scale)s, %(id)s)
 order by e.scale, e.id
-limit %s
+limit %(batch)s
 """
 
 
@@ -35,8 +39,11 @@ class DecodeResult:
     failed: int = 0
 
 
-def decode_server(server: Server, url: str | None = None) -> DecodeResult:
-    """Decrypt every entry of ``server`` not decoded yet (or flagged before), batch by batch."""
+def decode_server(server: Server, url: str | None = None, *, scales: list[str] | None = None,
+                  redo: bool = False) -> DecodeResult:
+    """Decrypt every entry of ``server`` (of ``scales`` only, when given) not decoded yet or
+    flagged before, batch by batch; ``redo`` decrypts the decoded ones again too (the key in
+    the connection may have changed)."""
     result = DecodeResult(server.name)
     key = rsa_fields.load_private_key(server.private_key, server.name) if server.private_key else None
     if key is None:
@@ -44,7 +51,8 @@ def decode_server(server: Server, url: str | None = None) -> DecodeResult:
     last = ("", -1)
     while True:
         with warehouse.transaction(url) as conn:
-            batch = conn.execute(PENDING, (server.name, *last, BATCH)).fetchall()
+            batch = conn.execute(PENDING, {"server": server.name, "redo": redo, "scales": scales,
+                                           "scale": last[0], "id": last[1], "batch": BATCH}).fetchall()
             if not batch:
                 break
             now = dt.datetime.now(dt.UTC)
