@@ -4,17 +4,22 @@
 Builds the MindTrails dbt models (`models/mindtrails`) whenever `raw_mindtrails` changes (an
 export or a recovery emitted the Asset): typed staging per scale, OA and DASS21 scores, the wide
 participant × session table, and the reports `mindtrails.scale_report`,
-`mindtrails.participant_report`, `mindtrails.column_missing`, `mindtrails.attrition`. Each model's
-tests run right after it. No params.
+`mindtrails.participant_report`, `mindtrails.column_missing`, `mindtrails.attrition`, and the
+long answers of every questionnaire (`mindtrails.answer`). Each model's tests run right after it.
+The last task writes the report files to the lake under `reports/mindtrails/<YYYY-MM-DD>/` (the
+run's day): `scale_report.csv`, `column_missing.csv`, `participant_report.csv`,
+`participant_session.csv`, `attrition.csv` and `attrition.png`. No params.
 """
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag
+from airflow.sdk import Asset, dag, task
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
 from tributary.marts import marts_built
+from tributary.mindtrails import reports
 from tributary.mindtrails.pipeline import RAW_ASSET_URI
+from tributary.reports import run_day
 
 
 @dag(
@@ -28,7 +33,12 @@ from tributary.mindtrails.pipeline import RAW_ASSET_URI
     doc_md=__doc__,
 )
 def mindtrails_refresh():
-    dbt_models("mindtrails_models", select=["path:models/mindtrails"]) >> marts_built("mindtrails")
+    @task
+    def write_reports(**context) -> dict:
+        return reports.write_reports(run_day(context))
+
+    dbt_models("mindtrails_models", select=["path:models/mindtrails"]) >> marts_built("mindtrails") \
+        >> write_reports()
 
 
 mindtrails_refresh()

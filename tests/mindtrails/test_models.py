@@ -1,15 +1,23 @@
-"""The dbt models on a real export from the stand-in: scores, reports and their tests (dbt build
-runs the models, their data tests and the scoring unit tests)."""
+"""The dbt models on a real export from the stand-in: scores, reports, every scale in the long
+answers model, and their tests (dbt build runs the models, their data tests and the scoring unit
+tests); then the report files mindtrails_refresh's last task writes."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import secrets
 import statistics
 import uuid
 from collections import Counter
 
 import psycopg
 import pytest
-from tributary.mindtrails import pipeline
+from fastapi.testclient import TestClient
+from tributary.api.app import create_app
+from tributary.dag_runner import load_dag
+from tributary.mindtrails import pipeline, reports, rsa_fields
 
 from tests.mindtrails.conftest import connect_server
 
@@ -64,3 +72,58 @@ def test_models_score_and_report_an_export(warehouse_url, file_lake, study_keys,
         assert missing["avoid"] == sum(1 for e in oa.values() if e["avoid"] is None)
         wide = query("select count(*), count(oa_total) from mindtrails.participant_session where server = %s")[0]
         assert wide[0] == len({(t["participantId"], t["sessionName"]) for t in task_log}) and wide[1] > 0
+
+        # Every scale of the website reaches the long answers, one row per entry and question.
+        key = rsa_fields.load_private_key(study_keys[0], name)
+        for scale in site.state()["scales"]:
+            entries = site.entries(scale)
+            assert entries
+            expected = set()
+            for e in entries:
+                participant = rsa_fields.decrypt(key, e["participantRSA"]) if "participantRSA" in e \
+                    else str(e["participantId"])
+                session = e.get("session", e.get("sessionName"))
+                expected |= {(e["id"], int(participant), session, q, shown(v)) for q, v in e.items()
+                             if q not in ("id", "participantId", "session", "sessionName")
+                             and not q.endswith("RSA")}
+            got = conn.execute("select entry_id, participant_id, session_name, question, answer "
+                               "from mindtrails_staging.stg_mindtrails__answer where server = %s "
+                               "and scale = %s", (name, scale)).fetchall()
+            assert len(got) == len(expected) and set(got) == expected, scale
+        marts = dict(query("select scale, count(*) from mindtrails.answer where server = %s group by 1"))
+        assert marts.keys() == set(site.state()["scales"])
+
+    # The reports of the day, as the refresh's last task writes them once the marts are built
+    # (a full mindtrails_refresh run through cosmos costs minutes; the wiring is checked below).
+    refresh = load_dag("mindtrails_refresh")
+    assert [t.task_id for t in refresh.tasks if not t.downstream_list] == ["write_reports"]
+    assert refresh.get_task("write_reports").upstream_task_ids == {"marts_built"}
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    reports.write_reports(dt.date.fromisoformat(day))
+    names = {obj.path.rsplit("/", 1)[1] for obj in file_lake.list(f"reports/mindtrails/{day}")}
+    assert names == {"scale_report.csv", "column_missing.csv", "participant_report.csv",
+                     "participant_session.csv", "attrition.csv", "attrition.png"}
+    assert file_lake.get_bytes(f"reports/mindtrails/{day}/attrition.png").startswith(b"\x89PNG")
+    rows = list(csv.DictReader(io.StringIO(file_lake.get_bytes(
+        f"reports/mindtrails/{day}/attrition.csv").decode())))
+    mine = [(r["session_name"], int(r["participants"])) for r in rows if r["server"] == name]
+    assert mine == [(s, n) for s, n, _ in attrition]
+
+    # The API lists the day's reports and serves them as stored.
+    token = secrets.token_urlsafe(24)
+    monkeypatch.setenv("TRIBUTARY_API_TOKEN", token)
+    client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
+    listed = client.get("/api/v1/reports", params={"domain": "mindtrails", "day": day}).json()["items"]
+    assert {i["name"] for i in listed} == names
+    served = client.get(next(i["url"] for i in listed if i["name"] == "attrition.csv"))
+    assert served.status_code == 200
+    assert served.content == file_lake.get_bytes(f"reports/mindtrails/{day}/attrition.csv")
+
+
+def shown(value: object) -> str | None:
+    """A JSON value as text, as Postgres' ``#>> '{}'`` gives it."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)

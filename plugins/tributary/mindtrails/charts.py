@@ -22,7 +22,8 @@ def attrition_chart(rows: list[tuple[str, str, int, int, float]], path: Path) ->
     ax.set_ylim(0, 110)
     ax.set_ylabel("% of participants who started")
     ax.set_title("MindTrails attrition: participants reaching each session")
-    ax.legend(title="server")
+    if rows:  # an empty chart (nothing exported yet) has no lines to name
+        ax.legend(title="server")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

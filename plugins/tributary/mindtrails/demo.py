@@ -1,10 +1,10 @@
 """`make demo` for MindTrails: a study website stand-in on loopback (its key pair and password
 generated now, never stored), two exports in delete mode (the second finds nothing new),
-recovery from the lake backups, the dbt refresh, and the reports written as CSV plus a PNG."""
+recovery from the lake backups, a decode of the static scales, and the refresh, whose last task
+writes the report files to the lake; the demo only says where they are."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import secrets
@@ -13,33 +13,23 @@ import urllib.request
 from pathlib import Path
 
 from tributary import standin, warehouse
-from tributary.mindtrails import charts, rsa_fields
+from tributary.mindtrails import active_data, rsa_fields
 from tributary.mindtrails.backups import ROOT
+from tributary.mindtrails.reports import DOMAIN
 
 SERVER = "demo"
-REPORTS = ["scale_report", "participant_report", "column_missing", "attrition", "participant_session"]
 
 
 def _forget_previous_demo(ctx) -> None:
     """Each demo starts a brand-new website, so the previous demo's rows and backups of the
     ``demo`` server are removed first (that keeps re-running the demo idempotent)."""
     with warehouse.transaction() as conn:
-        for table in ("entry", "benchmark", "decoded", "deletion", "study"):
+        for table in ("entry", "benchmark", "decoded", "deletion", "study", "active_file"):
             conn.execute(f"delete from raw_mindtrails.{table} where server = %s", (SERVER,))
     lake = ctx.lake
-    for obj in lake.list(f"{ROOT}/{SERVER}"):
-        lake.delete(obj.path)
-
-
-def _export_report(conn, name: str, path: Path) -> int:
-    with conn.cursor() as cur:
-        cur.execute(f"select * from mindtrails.{name} order by 1, 2, 3")
-        rows = cur.fetchall()
-        with path.open("w", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([d.name for d in cur.description])
-            writer.writerows(rows)
-    return len(rows)
+    for prefix in (f"{ROOT}/{SERVER}", f"{active_data.ROOT}/{SERVER}"):
+        for obj in lake.list(prefix):
+            lake.delete(obj.path)
 
 
 def run(ctx) -> None:
@@ -72,6 +62,7 @@ def run(ctx) -> None:
         ctx.say(f"  exported {stored} entries; {deleted} sensitive entries deleted from the website "
                 f"(left there: {state['scales']}); second run found nothing new")
         ctx.run("mindtrails_recover", {"server": SERVER})
+        ctx.run("mindtrails_decode", {"server": SERVER, "scales": "static"})
         ctx.run("mindtrails_refresh")
     finally:
         site.stop()
@@ -79,11 +70,7 @@ def run(ctx) -> None:
             os.environ.pop(env_name, None)
         else:
             os.environ[env_name] = previous
-    with warehouse.connect() as conn:
-        for name in REPORTS:
-            path = ctx.report(f"mindtrails/{name}.csv")
-            ctx.say(f"  mindtrails.{name}: {_export_report(conn, name, path)} rows -> {path}")
-        rows = conn.execute("select server, session_name, session_index, participants, percent_retained "
-                            "from mindtrails.attrition").fetchall()
-    chart = charts.attrition_chart(rows, ctx.report("mindtrails/attrition.png"))
-    ctx.say(f"  attrition chart -> {chart}")
+    active = ctx.lake.list(f"{active_data.ROOT}/{SERVER}")
+    ctx.say(f"  active data: {len(active)} CSVs (one per scale and day) under "
+            f"{ctx.lake.url}/{active_data.ROOT}/{SERVER}/")
+    ctx.show_reports(DOMAIN)
