@@ -60,3 +60,6 @@ create table if not exists raw_migration.matrix_load (
 create index if not exists matrix_load_source on raw_migration.matrix_load (source, loaded_at);
 -- cells of an earlier load that this file's load replaced with another value (upsert)
 alter table raw_migration.matrix_load add column if not exists updated bigint;
+-- the name as the first matrix that named the country wrote it ("Korea, Rep."), for reports;
+-- null for rows loaded before it was kept (the marts then show the cleaned name)
+alter table raw_migration.country add column if not exists display_name text;

@@ -149,3 +149,18 @@ def test_rows_of_countries_not_in_the_header_load_after_the_header_s(fresh_wareh
     assert (again.rows_in, again.inserted, again.updated, again.countries_new) == (5, 1, 1, 1)
     assert countries(url)["d"] == 4
     assert value_of(url, "migrant_stock", "c", "b") == 5 and value_of(url, "migrant_stock", "d", "a") == 6
+
+
+def test_countries_keep_the_name_as_the_source_wrote_it(fresh_warehouse, tmp_path):
+    """The header's spelling (line breaks made one space), a row-only country's own, and a name
+    stored before display names were kept gets one from the next file that names it."""
+    url = fresh_warehouse
+    load.load_file(matrices.write(tmp_path, "m.csv", matrices.MIGRATION.replace("\r\nDelta;", "\r\nEpsilon  Isles;")),
+                   "migration", url)
+    with psycopg.connect(url) as conn:
+        names = dict(conn.execute("select name, display_name from raw_migration.country").fetchall())
+        conn.execute("update raw_migration.country set display_name = null where name = 'gamma'")
+    assert names == {"alpha": "Alpha", "beta the": "Beta, The", "gamma": "Gamma", "delta": "Delta",
+                     "world": "World", "epsilon isles": "Epsilon Isles"}
+    load.load_file(matrices.write(tmp_path, "r.csv", matrices.REMITTANCE), "remittance", url)
+    assert scalar(url, "select display_name from raw_migration.country where name = 'gamma'") == "Gamma"

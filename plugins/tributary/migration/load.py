@@ -27,8 +27,8 @@ import datetime as dt
 import logging
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -38,7 +38,7 @@ from tributary.errors import BadInput, quote_input
 from tributary.faults import checkpoint
 from tributary.inputs import InputFile, input_roots, resolve_input
 from tributary.lake import sha256_of
-from tributary.migration import store
+from tributary.migration import archive, store
 from tributary.migration.matrix import (
     CellReject,
     MatrixError,
@@ -51,7 +51,7 @@ from tributary.migration.schema import check_columns
 log = logging.getLogger(__name__)
 
 COUNTRY_TABLE = "raw_migration.country"
-COUNTRY_COLUMNS = ("name", "is_aggregate")
+COUNTRY_COLUMNS = ("name", "display_name", "is_aggregate")
 REJECT_TABLE = "raw_migration.cell_reject"
 REJECT_COLUMNS = ("source", "line_number", "column_number", "row_label", "column_label", "text",
                   "reason")
@@ -100,6 +100,8 @@ class MatrixLoad:
     blanks: int
     #: cells already stored with another value, now replaced by this file's
     updated: int = 0
+    #: sha256 of the file's bytes (hex), set by `load_file`
+    checksum: str = ""
 
     def summary(self) -> str:
         text = (f"{self.kind} matrix {self.source}: {self.rows_in:,} cells read, "
@@ -138,16 +140,24 @@ def check_orientation(matrix: MatrixFile, kind: MatrixKind) -> None:
         )
 
 
-def ensure_countries(conn: psycopg.Connection, names: list[str]) -> tuple[dict[str, int], int]:
-    """Ids for ``names``, adding only names not stored yet (identity ids are never re-drawn)."""
+def ensure_countries(conn: psycopg.Connection, names: list[str],
+                     written: Mapping[str, str]) -> tuple[dict[str, int], int]:
+    """Ids for ``names``, adding only names not stored yet (identity ids are never re-drawn);
+    ``written`` gives each name as the file wrote it, kept as the display name of a new country
+    (and of one stored before display names were kept)."""
     stored = {n for (n,) in conn.execute(
         "select name from raw_migration.country where name = any(%s)", [names])}
-    new = [(n, is_aggregate(n)) for n in names if n not in stored]
+    new = [(n, written.get(n, n), is_aggregate(n)) for n in names if n not in stored]
     inserted = 0
     if new:
         # insert_new on the unique name: a concurrent run adding the same name cannot duplicate it.
         inserted = warehouse.load(conn, COUNTRY_TABLE, COUNTRY_COLUMNS, new,
                                   mode="insert_new", key=["name"]).inserted
+    if stored:
+        conn.execute("update raw_migration.country c set display_name = w.display_name "
+                     "from unnest(%s::text[], %s::text[]) w(name, display_name) "
+                     "where c.name = w.name and c.display_name is null",
+                     [list(stored), [written.get(n, n) for n in stored]])
     ids = dict(conn.execute(
         "select name, id from raw_migration.country where name = any(%s)", [names]).fetchall())
     return ids, inserted
@@ -188,7 +198,8 @@ def load_matrix(conn: psycopg.Connection, path: Path, kind: MatrixKind, *, sourc
     check_schemas(conn, kind)
     matrix = MatrixFile(path, whole_numbers=kind.whole_numbers)
     check_orientation(matrix, kind)
-    ids, countries_new = ensure_countries(conn, [c for c in matrix.header.columns if c])
+    ids, countries_new = ensure_countries(conn, [c for c in matrix.header.columns if c],
+                                          matrix.names_as_written)
     stats = MatrixStats()
     spool = RejectSpool(path.name)
     aside = store.RowsAside()
@@ -199,7 +210,7 @@ def load_matrix(conn: psycopg.Connection, path: Path, kind: MatrixKind, *, sourc
         yield _after_first_chunk(store.cell_blocks(rows, matrix.header.columns, ids), chunk_rows)
         if aside.labels:  # rows of countries the header does not name: ids now, then their cells
             nonlocal countries_new
-            more, new = ensure_countries(conn, aside.labels)
+            more, new = ensure_countries(conn, aside.labels, matrix.names_as_written)
             ids.update(more)
             countries_new += new
             yield store.cell_blocks(aside.rows(), matrix.header.columns, ids)
@@ -293,7 +304,7 @@ def load_file(file: InputFile | Path, kind_name: str, url: str | None = None) ->
         except Exception as exc:
             _record_failure(url, source, file.name, kind, checksum, exc)
             raise
-    return outcome
+    return replace(outcome, checksum=checksum)
 
 
 def check_inputs(params: dict) -> None:
@@ -309,12 +320,19 @@ def check_inputs(params: dict) -> None:
 
 
 def load_param(params: dict, kind_name: str, url: str | None = None) -> dict:
-    """The file a run's param names, resolved here, once, then loaded; {} when not given."""
+    """The file a run's param names, resolved here, once, then loaded and archived in the lake
+    (`tributary.migration.archive`); {} when not given."""
     param = PARAMS[kind_name]
     if not params.get(param):
         log.info("no %s given: no %s matrix loaded", param, kind_name)
         return {}
-    return load_file(resolve_input(params[param], param=param), kind_name, url).as_dict()
+    file = resolve_input(params[param], param=param)
+    outcome = load_file(file, kind_name, url)
+    kind = KINDS[kind_name]
+    axes = tuple(c.removesuffix("_id") for c in kind.columns[:2])
+    archived = archive.archive_matrix(file, kind.name, axes, whole_numbers=kind.whole_numbers,
+                                      checksum=outcome.checksum)
+    return {**outcome.as_dict(), "archive": {k: archived[k] for k in ("matrix", "cells")}}
 
 
 def check_all(url: str | None = None) -> None:

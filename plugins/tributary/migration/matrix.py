@@ -6,7 +6,8 @@ country; numbers use thousands separators ("28,411"); the remittance file ends w
 
 Decisions (documented in the README too):
 - Country names are cleaned: commas removed, line breaks and runs of white space become one space,
-  lower-cased, trimmed ("Korea,\\nRep." → "korea rep."). "world", "other north" and "other south"
+  lower-cased, trimmed ("Korea,\\nRep." → "korea rep."): the key names match on. Beside it the
+  name as written is kept for people (`name_as_written`: "Korea, Rep."). "world", "other north" and "other south"
   are aggregates.
 - A blank cell means "no estimate": it yields no row (unlike "0", which is a published zero).
 - A cell the publisher marks as not a plain count is a reject (line, column, text, reason), never
@@ -74,6 +75,12 @@ class MatrixError(BadInput):
 def clean_name(raw: str) -> str:
     """A country name as stored: no commas or line breaks, single spaces, lower case, trimmed."""
     return _SPACE.sub(" ", raw.replace(",", "")).strip().lower()
+
+
+def name_as_written(raw: str) -> str:
+    """A country name as the source wrote it, for people: line breaks and runs of white space
+    become one space, trimmed (``"Korea,\nRep."`` → ``"Korea, Rep."``)."""
+    return _SPACE.sub(" ", raw).strip()
 
 
 def is_aggregate(name: str) -> bool:
@@ -193,6 +200,12 @@ class MatrixFile:
         self.encoding = detect_encoding(self.path)
         self.header = self._read_header()
         self._column_set = frozenset(c for c in self.header.columns if c)
+        #: cleaned name -> the name as the file wrote it: the header's, then each data row's as
+        #: `value_rows` reads it (a name in both keeps the header's)
+        self.names_as_written: dict[str, str] = {}
+        for name, raw in zip(self.header.columns, self._header_cells[1:], strict=True):
+            if name:
+                self.names_as_written[name] = name_as_written(raw)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -233,6 +246,7 @@ class MatrixFile:
             seen[name] = index
         if not seen:
             raise MatrixError(f"{self.path.name}: the header names no countries")
+        self._header_cells = first.cells
         return Header(first.cells[0].strip(), columns, parse_axes(first.cells[0]))
 
     def _data_records(self, stats: MatrixStats | None = None) -> Iterator[_Record]:
@@ -293,6 +307,7 @@ class MatrixFile:
                        f"duplicate row for {label!r} (first on line {seen_rows[label]})")
                 continue
             seen_rows[label] = record.line_number
+            self.names_as_written.setdefault(label, name_as_written(record.cells[0]))
             stats.data_rows += 1
             values = record.cells[1:]
             joined = "\n".join(values)

@@ -25,6 +25,7 @@ emigrants as (
 select
     country.country_id,
     country.country,
+    country.country_name,
     coalesce(immigrants.immigrants, 0) as immigrants,
     coalesce(emigrants.emigrants, 0) as emigrants,
     coalesce(immigrants.immigrants, 0) - coalesce(emigrants.emigrants, 0) as net_migrants

@@ -4,8 +4,10 @@
 select
     stock.origin_id,
     origin.country as origin,
+    origin.country_name as origin_name,
     stock.destination_id,
     destination.country as destination,
+    destination.country_name as destination_name,
     stock.migrants,
     origin.is_aggregate or destination.is_aggregate as is_aggregate_flow
 from {{ ref('stg_migration__migrant_stock') }} as stock

@@ -5,8 +5,10 @@
 select
     flow.sender_id,
     sender.country as sender,
+    sender.country_name as sender_name,
     flow.receiver_id,
     receiver.country as receiver,
+    receiver.country_name as receiver_name,
     flow.usd_millions,
     sender.is_aggregate or receiver.is_aggregate as is_aggregate_flow
 from {{ ref('stg_migration__remittance') }} as flow

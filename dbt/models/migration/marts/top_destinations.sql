@@ -2,7 +2,8 @@
 select
     row_number() over (order by immigrants desc, country) as rank,
     country,
-    immigrants as value
+    immigrants as value,
+    country_name
 from {{ ref('int_migration__country_balance') }}
 order by rank
 limit 10

@@ -2,7 +2,8 @@
 select
     row_number() over (order by emigrants desc, country) as rank,
     country,
-    emigrants as value
+    emigrants as value,
+    country_name
 from {{ ref('int_migration__country_balance') }}
 order by rank
 limit 10
