@@ -3,7 +3,8 @@
 
 Loads World Bank bilateral matrices (the migration matrix — rows = origin, columns =
 destination — and the remittance matrix — rows = sending, columns = receiving country) into
-`raw_migration`, then builds the `migration` dbt marts and reports.
+`raw_migration`, archives each loaded file in the lake, then asks `migration_refresh` to
+rebuild the marts and reports.
 
 1. **check**: the run names at least one file and each is allowed (a lake key, or an absolute
    path under `TRIBUTARY_INPUT_ROOTS`); the columns the loader sends against each raw table's
@@ -16,16 +17,19 @@ destination — and the remittance matrix — rows = sending, columns = receivin
    unreadable cells go to `raw_migration.cell_reject`. A file that is not a whole matrix (a row
    cut short, no World row, a header alone, text where numbers belong) fails without retries.
    Every attempt is a row in `raw_migration.matrix_load` (loaded with counts, or failed with
-   its error). Emits `Asset("tributary://raw_migration")`.
-3. **migration_models** (cosmos): `migration.country`, `migration.migrant_stock`,
-   `migration.remittance` and the six `top_*` reports, each model's dbt tests right after it.
+   its error). After the commit the file is archived in the lake with its checksum,
+   `migration/archive/<matrix>/<sha256[:16]>/<file name>`, next to the relational CSV its cells
+   became, `<file stem>.cells.csv` (an archived checksum is not written again).
+3. **models_requested** → **request_refresh**: emits `Asset("tributary://raw_migration")`, on
+   which `migration_refresh` (marts, their tests, the report files) is scheduled.
 
 Params (give one file or both; no default, so a bare trigger fails naming them):
 - `migration_path`: the migration matrix CSV, a lake key
   (`landing/migration_matrix/<sha>/file.csv`, as an upload stores it) or an absolute path under
   the input roots (e.g. the bundled `include/sample/migration/…`).
 - `remittance_path`: the remittance matrix CSV, the same way.
-- `build_models`: build the dbt models after loading (default true); false loads only.
+- `build_models`: request the marts' rebuild after loading (default true: the Asset event);
+  false loads only, and the marts catch up at `migration_refresh`'s next scheduled run.
 
 Not scheduled: the matrices are published once a year; trigger with new files (or upload one
 through `POST /api/v1/uploads/migration_matrix`).
@@ -33,13 +37,10 @@ through `POST /api/v1/uploads/migration_matrix`).
 
 from datetime import datetime
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 from tributary.dag_defaults import DEFAULT_ARGS
-from tributary.dbt_dags import dbt_models
-from tributary.marts import marts_built
 from tributary.migration import load
-
-RAW_MIGRATION = Asset("tributary://raw_migration")
+from tributary.migration.refresh import raw_migration_asset
 
 
 @dag(
@@ -48,7 +49,7 @@ RAW_MIGRATION = Asset("tributary://raw_migration")
     start_date=datetime(2024, 1, 1),
     catchup=False,
     default_args=DEFAULT_ARGS,
-    tags=["migration", "extract", "dbt"],
+    tags=["migration", "extract"],
     doc_md=__doc__,
     params={
         "migration_path": Param(
@@ -63,7 +64,8 @@ RAW_MIGRATION = Asset("tributary://raw_migration")
         ),
         "build_models": Param(
             True, type="boolean", title="Build the dbt models",
-            description="Rebuild the migration marts and reports after loading.",
+            description="Ask migration_refresh to rebuild the marts and reports after "
+                        "loading (the raw_migration Asset); false: load only.",
         ),
     },
 )
@@ -77,7 +79,7 @@ def migration_matrix():
     def load_migrant_stock(params: dict) -> dict:
         return load.load_param(params, "migration")
 
-    @task(outlets=[RAW_MIGRATION])
+    @task
     def load_remittance(params: dict) -> dict:
         return load.load_param(params, "remittance")
 
@@ -85,9 +87,14 @@ def migration_matrix():
     def models_requested(params: dict) -> bool:
         return bool(params["build_models"])
 
+    @task(outlets=[raw_migration_asset()])
+    def request_refresh() -> str:
+        """The raw tables changed: migration_refresh, scheduled on this Asset, rebuilds."""
+        return "tributary://raw_migration"
+
     # Sequential loads: both files add to the shared country table.
     (check() >> load_migrant_stock() >> load_remittance() >> models_requested()
-     >> dbt_models("migration_models", select=["path:models/migration"]) >> marts_built("migration"))
+     >> request_refresh())
 
 
 migration_matrix()

@@ -3,10 +3,16 @@ loads, and a re-run loads nothing."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+
 import psycopg
 import pytest
 from tributary.dag_runner import load_dag, run_dag
-from tributary.migration import load
+from tributary.inputs import resolve_input
+from tributary.migration import archive, load
+from tributary.migration import refresh as refresh_cron
 
 from tests.migration import matrices
 
@@ -16,15 +22,37 @@ LOADS = ("raw_migration.migrant_stock", "raw_migration.remittance")
 def test_dag_wiring():
     dag = load_dag("migration_matrix")
     assert set(dag.params.keys()) == {"migration_path", "remittance_path", "build_models"}
-    order = ["check", "load_migrant_stock", "load_remittance", "models_requested"]
+    order = ["check", "load_migrant_stock", "load_remittance", "models_requested", "request_refresh"]
     for upstream, downstream in zip(order, order[1:], strict=False):
         assert downstream in dag.get_task(upstream).downstream_task_ids
-    model_runs = {t.task_id for t in dag.tasks if t.task_id.startswith("migration_models.")
+    assert [o.name for o in dag.get_task("request_refresh").outlets] == ["tributary://raw_migration"]
+    assert not any(t.task_id.startswith("migration_models.") for t in dag.tasks)  # the refresh builds
+
+    refresh = load_dag("migration_refresh")
+    model_runs = {t.task_id for t in refresh.tasks if t.task_id.startswith("migration_models.")
                   and t.task_id.endswith("_model_build")}
     for mart in ("migration_country", "migration_migrant_stock", "migration_remittance",
                  "top_migration_flows", "top_net_outflows"):
         assert f"migration_models.{mart}_model_build" in model_runs
-    assert [o.name for o in dag.get_task("load_remittance").outlets] == ["tributary://raw_migration"]
+    assert "write_reports" in refresh.get_task("marts_built").downstream_task_ids
+    # on the raw tables' Asset or the default cron, whichever comes first
+    assert [a.name for a in refresh.timetable.asset_condition.objects] == ["tributary://raw_migration"]
+    assert refresh.timetable.timetable._expression == refresh_cron.DEFAULT_CRON
+
+
+@pytest.mark.parametrize(("value", "cron"), [(None, "0 4 * * *"), ("30 2 * * 1", "30 2 * * 1"),
+                                             ("none", None), ("", None)])
+def test_the_refresh_schedule_is_one_setting(monkeypatch, value, cron):
+    if value is None:
+        monkeypatch.delenv(refresh_cron.SCHEDULE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(refresh_cron.SCHEDULE_ENV, value)
+    assert refresh_cron.refresh_cron() == cron
+    schedule = refresh_cron.refresh_schedule()
+    if cron is None:
+        assert [a.name for a in schedule] == ["tributary://raw_migration"]
+    else:
+        assert schedule.timetable._expression == cron
 
 
 def counts(url):
@@ -61,7 +89,7 @@ def test_renamed_column_fails_the_run_and_rename_back_succeeds_with_nothing_new(
         conn.execute("alter table raw_migration.remittance rename column receiver_idx to receiver_id")
     rerun = run_dag("migration_matrix", conf)
     assert rerun.ok, rerun.table()
-    assert rerun.task_states["migration_models.top_migration_flows_model_build"] == "skipped"
+    assert rerun.task_states["request_refresh"] == "skipped"  # build_models false: no Asset event
     tables, log_after = counts(url)
     assert tables == loaded
     new_loads = log_after[len(log_before):]
@@ -72,6 +100,29 @@ def test_renamed_column_fails_the_run_and_rename_back_succeeds_with_nothing_new(
                                 " order by load_id").fetchall()
     assert attempts[-2:] == [(key, "migration", "loaded", 0),
                              (str(matrices.REAL_REMITTANCE.resolve()), "remittance", "loaded", 0)]
+
+    # the immutable layer: each loaded file by its checksum, next to the cells it became
+    with psycopg.connect(url) as conn:
+        checksums = dict(conn.execute("select matrix, checksum from raw_migration.matrix_load "
+                                      "where status = 'loaded'").fetchall())
+    assert checksums["migration"] == hashlib.sha256(matrices.REAL_MIGRATION.read_bytes()).hexdigest()
+    folder = f"migration/archive/migration/{checksums['migration'][:16]}"
+    remittance = f"migration/archive/remittance/{checksums['remittance'][:16]}"
+    assert sorted(o.path for o in file_lake.list("migration/archive")) == sorted([
+        f"{folder}/bilateralmigrationmatrix20130.csv", f"{folder}/bilateralmigrationmatrix20130.cells.csv",
+        f"{remittance}/bilateralremittancematrix2016_Nov2017.csv",
+        f"{remittance}/bilateralremittancematrix2016_Nov2017.cells.csv"])
+    assert file_lake.get_bytes(f"{folder}/bilateralmigrationmatrix20130.csv") == matrices.REAL_MIGRATION.read_bytes()
+    cells = list(csv.reader(io.StringIO(file_lake.get_bytes(
+        f"{remittance}/bilateralremittancematrix2016_Nov2017.cells.csv").decode())))
+    assert cells[0] == ["sender", "receiver", "value"]
+    assert len(cells) - 1 == 215 * 215 - 4  # every loaded cell; rejects, blanks and notes are not cells
+    assert ["United States", "Mexico", "28126"] in cells  # names as the source wrote them
+    assert ["Korea, Rep.", "Japan"] in [c[:2] for c in cells]
+    # archiving again (a re-run) writes nothing
+    again = archive.archive_matrix(resolve_input(key), "migration", ("origin", "destination"),
+                                   whole_numbers=True)
+    assert again["written"] == [] and again["checksum"] == checksums["migration"]
 
 
 @pytest.mark.slow

@@ -1,14 +1,19 @@
-"""The migration marts and reports on a 4-country matrix whose figures were worked out by hand,
-and what readers see while a report is rebuilt."""
+"""The migration marts and reports on a 4-country matrix whose figures were worked out by hand
+(built by the migration_refresh DAG, which leaves the report files in the lake), and what readers
+see while a report is rebuilt."""
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 import time
 from decimal import Decimal
 
 import psycopg
 import pytest
+from tributary import reports
+from tributary.dag_runner import run_dag
 from tributary.migration import load
 
 from tests.migration import matrices
@@ -17,9 +22,14 @@ REPORTS = ["top_migration_flows", "top_remittance_flows", "top_destinations", "t
            "top_net_inflows", "top_net_outflows"]
 
 
+KEYS = {"top_migration_flows": "origin, destination", "top_remittance_flows": "sender, receiver"}
+
+
 def report(url, name):
+    """A report's rows by the keys names match on (the names as written are checked apart)."""
     with psycopg.connect(url) as conn:
-        return conn.execute(f"select * from migration.{name} order by rank").fetchall()
+        return conn.execute(f"select rank, {KEYS.get(name, 'country')}, value from migration.{name} "
+                            "order by rank").fetchall()
 
 
 @pytest.fixture
@@ -29,9 +39,10 @@ def small_warehouse(fresh_warehouse, tmp_path):
     return fresh_warehouse
 
 
-def test_reports_match_the_hand_computed_matrix(small_warehouse, dbt):
+def test_reports_match_the_hand_computed_matrix(small_warehouse, file_lake):
     url = small_warehouse
-    dbt("build", "--select", "path:models/migration")
+    refresh = run_dag("migration_refresh")
+    assert refresh.ok, refresh.table()
     # Flows between named, different countries (world and delta → delta left out):
     #   alpha → beta 100, gamma 20, delta 5;  beta → alpha 10, gamma 300, delta 0;
     #   gamma → alpha 40, beta 1000, delta 0; delta → alpha 5, beta 0, gamma 0.
@@ -65,6 +76,25 @@ def test_reports_match_the_hand_computed_matrix(small_warehouse, dbt):
                             "where origin = 'gamma' and destination = 'beta the'").fetchone() == (1000,)
         assert conn.execute("select count(*) from migration.migrant_stock").fetchone() == (25,)
         assert conn.execute("select count(*) from migration.remittance").fetchone() == (23,)
+        # the display name beside the key, as the header wrote it ("Beta,\nThe" → "Beta, The")
+        assert conn.execute("select country, country_name from migration.country "
+                            "order by country").fetchall() == [
+            ("alpha", "Alpha"), ("beta the", "Beta, The"), ("delta", "Delta"), ("gamma", "Gamma"),
+            ("world", "World")]
+
+    # the report files of the run's day, with the names as the source wrote them
+    day = reports.list_reports("migration")[0].day
+    assert {r.name for r in reports.list_reports("migration", day)} == {
+        "README.md", *(f"{name}.{ext}" for name in REPORTS for ext in ("csv", "png"))}
+    flows = list(csv.reader(io.StringIO(reports.read_report("migration", day, "top_migration_flows.csv").decode())))
+    assert flows[:3] == [["rank", "origin", "destination", "value"], ["1", "Gamma", "Beta, The", "1000"],
+                         ["2", "Beta, The", "Gamma", "300"]]
+    net = reports.read_report("migration", day, "top_net_outflows.csv").decode().splitlines()
+    assert net[:2] == ["rank,country,value", "1,Gamma,-720"]
+    assert reports.read_report("migration", day, "top_origins.png")[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = reports.read_report("migration", day, "README.md").decode()
+    assert "| 1 | Gamma | Beta, The | 1,000 |" in summary
+    assert "r.csv line 2, column 5 (alpha → delta): `N/A` — not available" in summary
 
 
 class Reader(threading.Thread):
