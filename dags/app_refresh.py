@@ -4,7 +4,9 @@
 Builds the app_events star schema in `app` (`models/app_events`): dimensions `dim_calendar`,
 `dim_account`, `dim_line`, facts `fct_activity`, `fct_limit`, and the marts
 `activity_by_device_grouping`, `daily_active_lines`, `limited_active_lines`, `top_properties`.
-Each model's dbt tests run right after it.
+Each model's dbt tests run right after it. The last task, `write_reports`, writes
+`reports/app_events/<YYYY-MM-DD>/daily_active_lines_by_grouping.csv` to the lake (the day is the
+run's logical date; a re-run rewrites it).
 
 Scheduled on the Asset `tributary://raw_app` (emitted by `app_events` and `app_dimensions`);
 trigger it by hand to rebuild now. No params.
@@ -12,7 +14,7 @@ trigger it by hand to rebuild now. No params.
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag
+from airflow.sdk import Asset, dag, task
 from tributary.app_events.layout import ASSET_URI
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
@@ -29,7 +31,16 @@ from tributary.marts import marts_built
     doc_md=__doc__,
 )
 def app_refresh():
-    dbt_models("app_models", select=["path:models/app_events"]) >> marts_built("app_events")
+    @task
+    def write_reports(**context) -> dict:
+        """The app_events report files of the run's day, into the lake."""
+        from tributary.app_events import reports
+        from tributary.reports import run_day
+
+        return reports.write_reports(run_day(context))
+
+    (dbt_models("app_models", select=["path:models/app_events"]) >> marts_built("app_events")
+     >> write_reports())
 
 
 app_refresh()

@@ -1,11 +1,16 @@
-"""The dbt star on two loaded sample days, and the API routes over it (real database)."""
+"""The dbt star on two loaded sample days, the report app_refresh leaves, and the API routes
+over them (real database)."""
 
+import csv
+import datetime as dt
+import io
 import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from tributary import warehouse
+from tributary import reports, warehouse
 from tributary.api.app import create_app
+from tributary.dag_runner import load_dag
 
 
 def _one(sql: str, *params):
@@ -40,6 +45,33 @@ def client(monkeypatch, star):
     with TestClient(create_app()) as c:
         c.headers["Authorization"] = f"Bearer {token}"
         yield c
+
+
+def test_the_refresh_ends_by_writing_its_report(client):
+    """An app_refresh run for a day on the star the fixture built: its dbt tasks are marked done
+    instead of building the models a second time, its last task writes the day's report, which
+    the lake holds and the API serves."""
+    dag = load_dag("app_refresh")
+    assert [t.task_id for t in dag.leaves] == ["write_reports"]
+    for task in dag.tasks:
+        task.retries = 0
+    run = dag.test(logical_date=dt.datetime(2024, 5, 22, 6, tzinfo=dt.UTC),
+                   mark_success_pattern=r"(?!write_reports$).*")
+    assert str(run.state) == "success"
+
+    assert [r.name for r in reports.list_reports("app_events", "2024-05-22")] == [
+        "daily_active_lines_by_grouping.csv"]  # the run's logical date is the report's day
+    (listed,) = client.get("/api/v1/reports", params={"domain": "app_events", "day": "2024-05-22"}).json()["items"]
+    served = client.get(listed["url"])
+    assert served.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(served.text)))
+    assert rows[0] == ["device_grouping", "line_days", "events"]
+    with warehouse.connect() as conn:
+        groupings = conn.execute("select device_grouping, sum(active_lines), sum(events) "
+                                 "from app.daily_active_lines group by 1").fetchall()
+    assert len(groupings) > 1
+    assert rows[1:] == [[g, str(lines), str(events)] for g, lines, events in
+                        sorted(groupings, key=lambda r: (-r[2], r[0]))]  # busiest first
 
 
 def test_api_needs_a_token(client):

@@ -1,10 +1,11 @@
 """`make demo` for app_events: three generated days and the sample dimension files go to the
 lake's landing area, `app_dimensions` and `app_events` (per day) load them, `app_refresh`
-builds the star, and the counts are printed. Idempotent: days are replaced, dimensions upserted."""
+builds the star (and the report `reports/app_events/<day>/daily_active_lines_by_grouping.csv` in
+the lake); the counts and where the report is are printed. Idempotent: days are replaced,
+dimensions upserted."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -40,12 +41,4 @@ def run(ctx) -> None:
                       "app.fct_limit", "app.daily_active_lines", "app.limited_active_lines",
                       "app.top_properties"):
             ctx.say(f"    {table:32s} {conn.execute(f'select count(*) from {table}').fetchone()[0]:>8,}")
-        rows = conn.execute(
-            "select device_grouping, sum(active_lines), sum(events) from app.daily_active_lines "
-            "group by 1 order by 3 desc").fetchall()
-    report = ctx.report("app_events/daily_active_lines_by_grouping.csv")
-    with report.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["device_grouping", "line_days", "events"])
-        writer.writerows(rows)
-    ctx.say(f"  report: {report}")
+    ctx.show_reports("app_events")
