@@ -88,3 +88,11 @@ def test_a_query_becomes_a_csv_report(warehouse_url, file_lake):
             reports.write_query_report(conn, "platform", DAY, "../x.csv", "select 1/0")  # never runs
     assert (key, rows) == ("reports/platform/2026-03-14/numbers.csv", 3)
     assert file_lake.get_bytes(key) == b'n,label\n1,"row, 1"\n2,"row, 2"\n3,"row, 3"\n'
+
+    written = reports.write_query_reports("platform", DAY, {"one.csv": "select 1 as one",
+                                                            "none.csv": "select 1 as one where false"})
+    assert written == {"reports/platform/2026-03-14/one.csv": 1, "reports/platform/2026-03-14/none.csv": 0}
+    assert file_lake.get_bytes("reports/platform/2026-03-14/none.csv") == b"one\n"
+    with pytest.raises(BadInput):  # every name is checked before the first query runs
+        reports.write_query_reports("platform", "2026-03-15", {"ok.csv": "select 1", "a/b.csv": "select 1"})
+    assert reports.list_reports("platform", "2026-03-15") == []
