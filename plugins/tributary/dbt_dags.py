@@ -89,7 +89,7 @@ def dbt_models(group_id: str, select: list[str], **kwargs: Any) -> DbtTaskGroup:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST, select=select, test_behavior=TestBehavior.BUILD
         ),
-        operator_args=_OPERATOR_ARGS,
+        operator_args=dict(_OPERATOR_ARGS),  # cosmos may change the dict it is given
         **kwargs,
     )
 
