@@ -147,25 +147,27 @@ class _Block:
 
 @dataclass
 class _Rows:
-    """The lines of a block that split into 40 fields: the plain ones parsed by Arrow (their
-    byte spans in ``data``), then those the line path split (``extra``)."""
+    """The lines of a block that split into 40 fields, in line order: the plain ones parsed by
+    Arrow (their byte spans in ``data``) and those the line path split (``extra``)."""
 
     table: pa.Table  # 40 string columns, one row per line
     numbers: np.ndarray  # line number of each row
+    origin: np.ndarray  # per row: i >= 0 for ``spans[i]``, -1 - k for ``extra[k]``
     data: bytes
-    spans: np.ndarray  # (start, end) in ``data`` of each parsed row
+    spans: np.ndarray  # (start, end) in ``data`` of each parsed line
     extra: list[Line]
     terminated: bool  # the last line in ``data`` had a newline
 
     def line(self, row: int) -> Line:
         """One row as the line-by-line path sees it (`check_line`)."""
-        if row < len(self.spans):
-            start, end = self.spans[row]
-            terminated = self.terminated or end < len(self.data)
-            line = check_line(int(self.numbers[row]), self.data[start:end], terminated)
-            # Never None: a line of 39 delimiters is not blank.
-            return line or Line(int(self.numbers[row]), None, "", "blank line")
-        return self.extra[row - len(self.spans)]
+        at = int(self.origin[row])
+        if at < 0:
+            return self.extra[-1 - at]
+        start, end = self.spans[at]
+        line = check_line(int(self.numbers[row]), self.data[start:end],
+                          self.terminated or end < len(self.data))
+        # Never None: a line of 39 delimiters is not blank.
+        return line or Line(int(self.numbers[row]), None, "", "blank line")
 
 
 def _per_line(positions: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -219,14 +221,17 @@ def _split_rows(chunk: Chunk, block: _Block) -> _Rows:
             block.rejects.append((line.number, line.problem or "", line.raw))
         else:
             extra.append(line)
-    numbers = chunk.first + at
-    if extra:
+    numbers, origin = (chunk.first + at).astype(np.int64), np.arange(len(at))
+    if extra:  # put them in line order among the parsed ones
         table = pa.concat_tables([table, pa.table(
             [pa.array(col, pa.string()) for col in zip(*(x.fields for x in extra), strict=True)],
             names=list(COLUMNS))])
         numbers = np.append(numbers, [x.number for x in extra])
+        origin = np.append(origin, -1 - np.arange(len(extra)))
+        order = np.argsort(numbers, kind="stable")
+        table, numbers, origin = table.take(order), numbers[order], origin[order]
     block.lines += len(at)
-    return _Rows(table, numbers.astype(np.int64), data, np.stack([starts[at], ends[at]], axis=1), extra,
+    return _Rows(table, numbers, origin, data, np.stack([starts[at], ends[at]], axis=1), extra,
                  chunk.terminated)
 
 
@@ -244,7 +249,9 @@ def _clean_block(chunk: Chunk, day: dt.date) -> _Block:
     typed = columns.type_columns(rows.table, latest_event_time(day))
     undecided = typed.undecided
     decided = np.flatnonzero(~undecided)
-    flat = flatten_many(typed.columns["event_properties"].take(decided).to_pylist())
+    properties = typed.columns["event_properties"]
+    flat = flatten_many((properties if len(decided) == len(undecided) else properties.take(decided))
+                        .to_pylist())
     undecided[decided[flat.undecided]] = True
     keep = np.flatnonzero(~undecided)
     owners = np.repeat(decided, flat.counts)  # the row of each property pair
@@ -275,7 +282,7 @@ def _clean_block(chunk: Chunk, day: dt.date) -> _Block:
         [pa.repeat(date, len(owners)), pa.array(rows.numbers[owners]),
          typed.columns["event_id"].take(owners), pa.array(flat.names, pa.string()),
          pa.array(flat.values, pa.string())], schema=PROPERTY_SCHEMA)
-    if events or pairs or rows.extra:
+    if events or pairs:  # rows the line path decided go in line order too
         fast_events = pa.concat_tables([fast_events, _python_table(events, EVENT_SCHEMA)]) \
             .sort_by("line_number")
         fast_pairs = pa.concat_tables([fast_pairs, _python_table(pairs, PROPERTY_SCHEMA)]) \
