@@ -11,8 +11,10 @@ Policy for bad input (the file as a whole vs. single lines):
   with its line number and reason, and the rest of the day loads. (`clean.py` fails the day
   when rejects exceed a share of the lines, see `max_reject_ratio`, or when no event is left.)
 
-Memory stays bounded whatever the file holds: lines are read at most `MAX_LINE_BYTES` at a time
-and an over-long line is skipped without being held.
+Memory stays bounded whatever the file holds: the text is read `BLOCK_BYTES` at a time (whole
+lines go to the cleaning as one `Chunk`), and a line over `MAX_LINE_BYTES` is skipped without
+being held. `check_line` holds the rules for one line; `clean.py` applies them to every line its
+column-wise fast path cannot vouch for.
 
 A ``|`` inside the JSON columns (a property value holding a pipe) gives more than 40 fields; such a
 line is re-assembled when exactly one split of the JSON part yields two valid JSON values.
