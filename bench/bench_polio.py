@@ -23,8 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tributary import environment
 from tributary.benchmark import Figure, Result
@@ -53,8 +53,7 @@ class AnchorMismatch(AssertionError):
     """The anchor's tables differ from the marts: the anchor (or a model) is wrong."""
 
 
-@dataclass
-class Refresh:
+class Refresh(NamedTuple):  # (a NamedTuple: make bench loads this file outside sys.modules)
     anchor: float
     anchor_again: float
     dbt_full: float
