@@ -2,7 +2,8 @@
 ready → publish over every day of the window, plus a task that fails the run when any stage had
 failed items or days.
 
-The DAG files (`dags/traffic_<source>.py`) keep their own documentation and call `source_dag`.
+The DAG files (`dags/traffic_<source>.py`) document their stages and call `source_dag`, which
+adds what every source DAG shares: how a run picks its days, and its params.
 """
 
 from __future__ import annotations
@@ -18,6 +19,29 @@ from tributary.traffic.run_window import INTRADAY_SOURCES
 PERFMET_ASSET_URI = "tributary://traffic/perfmet"
 
 
+def run_doc(source: str) -> str:
+    """The part of a source DAG's documentation every source shares (intraday where it exists)."""
+    intraday = source in INTRADAY_SOURCES
+    return "\n".join([
+        "`plan` decides the run's days once: `start_date`..`end_date` (inclusive), or, without them, a",
+        "scheduled run's own day and a manual run every day from the last fully processed day (catalog)",
+        "to the run's day" + (
+            ", or with `intraday` what arrived since the last run (from the source's\n"
+            "high-water mark in the catalog to today; hourly runs load each row once)." if intraday else "."),
+        "Each stage goes through the days one after the other, skips what its target already has, and",
+        "fails after the other items and days when one fails, naming the failed days (a re-run redoes",
+        "only what is missing). `perfmet.job` gets a row per stage and day. Needs `traffic_unit_data`",
+        "for the day (or an earlier one).",
+        "",
+        "Params: `start_date`/`end_date`, " + ("`intraday`, " if intraday else "")
+        + "`force` (redo everything of the run's days),",
+        "`simulate` (write nothing, log what would be written, and write the rows publish would stage",
+        "as CSV files to the lake under `socrata/simulate/<dataset>/`), `local_copy` (also write every",
+        "object under this folder: relative to the first `TRIBUTARY_OUTPUT_ROOTS` folder, default",
+        "`.local/exports`, or absolute under one; anything else fails the run before any work).",
+    ])
+
+
 def source_dag(source: str, doc_md: str):
     """The daily staged DAG ``traffic_<source>``."""
     from airflow.sdk import Asset, dag, task  # noqa: PLC0415
@@ -31,7 +55,7 @@ def source_dag(source: str, doc_md: str):
         params=stage_params(intraday=source in INTRADAY_SOURCES),
         max_active_runs=1,  # two runs of one source would race for the same items
         tags=["traffic", "lake"],
-        doc_md=doc_md,
+        doc_md=doc_md.rstrip() + "\n\n" + run_doc(source) + "\n",
     )
     def staged():
         # Later stages run even when an earlier one had failed items: they carry on with the
