@@ -18,10 +18,11 @@ Params
 
 from datetime import datetime
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Asset, dag, task
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.mindtrails import pipeline
 from tributary.mindtrails.alerts import AlertSettings
+from tributary.mindtrails.dag_params import selector_params
 
 #: Where this DAG's alerts go (configured here, once; no address in the code).
 ALERTS = AlertSettings(recipients_variable="mindtrails_alert_emails", smtp_conn_id="smtp_default")
@@ -36,15 +37,7 @@ ALERTS = AlertSettings(recipients_variable="mindtrails_alert_emails", smtp_conn_
     default_args=DEFAULT_ARGS,
     tags=["mindtrails", "transform"],
     doc_md=__doc__,
-    params={
-        "server": Param(".", type="string", title="Server",
-                        description="'.' decodes every ready server; or one server name "
-                                    "(the connection mindtrails_<name>)."),
-        "scales": Param(".", type="string", title="Scales",
-                        description="'.' deleteable scales, 'all', 'static' (non-deleteable) "
-                                    "or one scale name, e.g. OA.",
-                        examples=[".", "all", "static", "OA"]),
-    },
+    params=selector_params("decodes"),
 )
 def mindtrails_decode():
     @task
