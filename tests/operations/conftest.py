@@ -25,6 +25,15 @@ QUEUED_TIMEOUT = 40
 USERS = {"vera": "viewer", "uma": "user"}
 
 
+def pytest_collection_modifyitems(config, items):
+    """Keep these tests on one xdist worker (``--dist loadgroup``): they share a Celery cluster, a
+    warehouse and a docs build, which each worker would otherwise start for itself."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.xdist_group("operations"))
+
+
 @pytest.fixture(scope="session")
 def redis_broker() -> Iterator[LocalRedis]:
     broker = LocalRedis(TMP / "redis").start()
