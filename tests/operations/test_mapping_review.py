@@ -15,10 +15,10 @@ import time
 import httpx
 import pytest
 from tributary import settings, warehouse
-from tributary.operations.browser import screenshot
 from tributary.polio import master
 from tributary.polio.ingest import ingest
 
+from tests.operations.browser import screenshot
 from tests.operations.test_web_ui import build_polio_marts, login
 
 DAG_ID = "polio_mapping_review"

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 from tributary import settings
-from tributary.operations.browser import screenshot
+
+from tests.operations.browser import screenshot
 
 DAG_ID = "polio_data_entry"
 ENTRY = {"region": "Kano", "campaign": "Nigeria January 2016",
