@@ -30,7 +30,7 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)  ## create .venv and install the pinned requirements (once)
 
 demo: setup  ## run every pipeline end to end on the bundled sample data
-	$(CLI) demo
+	$(PY) -m include.demo
 
 test-tools:  ## Debian packages the tests drive: Chromium (browser tests), redis-server (Celery broker)
 	@missing=""; test -x /usr/bin/chromium || missing="chromium chromium-driver"; \
@@ -62,7 +62,7 @@ manifest: setup  ## dbt parse: rebuild the manifest cosmos renders DAGs from
 	$(CLI) manifest
 
 bench: setup  ## run every benchmark in bench/ (or ONLY=<name>) and rewrite bench/RESULTS.md
-	$(CLI) bench $(ONLY)
+	$(PY) -m bench $(ONLY)
 
 lint: setup  ## ruff on the Python code
 	$(VENV)/bin/ruff check plugins dags tests bench include

@@ -33,7 +33,9 @@ TABLES = ("raw_app.event", "raw_app.event_property", "raw_app.by_mdn")
 def _make_export(path: Path, events: int) -> None:
     """A pool of distinct generated lines repeated to ``events`` lines (generation is not measured)."""
     from tributary import settings
-    from tributary.app_events import layout, sample
+    from tributary.app_events import layout
+
+    from include.sample.app_events import generate as sample
 
     groupings = sample.lines_of(settings.SAMPLE_DIR / "app_events")
     pool = list(sample.event_lines(DAY, min(events, 5_000), list(groupings), groupings))
@@ -143,7 +145,8 @@ def _measure(server: str, export: Path, tmp: Path) -> tuple[dict, dict]:
 
 def run():
     from tributary import environment
-    from tributary.benchmark import Figure, Result
+
+    from bench.harness import Figure, Result
 
     events = int(os.environ.get("APP_BENCH_EVENTS", "200000"))
     small = max(events // 4, 1)

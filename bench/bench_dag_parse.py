@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from tributary import settings
-from tributary.benchmark import Figure, Result
+
+from bench.harness import Figure, Result
 
 RUNS = 3
 

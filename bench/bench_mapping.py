@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tributary import settings
-from tributary.benchmark import Figure, Result
 from tributary.polio.mapping_review import _countries
 from tributary.polio.suggest import Master, Suggester, Unmapped, rapidfuzz_similarity
+
+from bench.harness import Figure, Result
 
 SAMPLE = settings.SAMPLE_DIR / "polio"
 RHIZOME = settings.REPO_ROOT / "tests" / "data" / "rhizome"

@@ -33,8 +33,9 @@ import time
 from pathlib import Path
 
 from tributary import environment, settings, warehouse
-from tributary.benchmark import Figure, Result
 from tributary.migration.matrix import MatrixFile
+
+from bench.harness import Figure, Result
 
 SIZES = [int(s) for s in os.environ.get("BENCH_MIGRATION_CELLS", "250000,1000000").split(",")]
 DB = "bench_migration"

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tributary import environment
-from tributary.benchmark import Figure, Result
+
+from bench.harness import Figure, Result
 
 SIZES = [int(n) for n in os.environ.get("POLIO_BENCH_FACTS", "200000").split(",")]
 #: ingest vs psql runs (medians are reported: one run on a 2-core machine is noisy)
@@ -180,7 +181,8 @@ def _variety(tmp: Path, url: str) -> None:
     """What the generated facts lack, so the anchor's equality covers the rules (see the top)."""
     from tributary.polio import master
     from tributary.polio.ingest import ingest
-    from tributary.polio.sample import district
+
+    from bench.polio_sample import district
 
     master.apply_mappings([master.Mapping("region", "P000", "Province 000"),
                            master.Mapping("indicator", "total", "Total")], url=url)
@@ -217,8 +219,10 @@ def run() -> Result:
 
 
 def _one_size(requested: int) -> tuple[list[Figure], str]:
-    from tributary.polio import master, sample
+    from tributary.polio import master
     from tributary.polio.ingest import ingest
+
+    from bench import polio_sample as sample
 
     server = environment.resolve_warehouse().url
     shape = sample.Shape()

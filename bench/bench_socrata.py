@@ -24,8 +24,9 @@ import sys
 import uuid
 
 from tributary import warehouse
-from tributary.benchmark import Figure, Result
-from tributary.socrata.standin import session
+
+from bench.harness import Figure, Result
+from include.standins.socrata_session import session
 
 #: Peak RSS of the probe itself (VmHWM); ru_maxrss would carry the parent's peak across exec.
 HWM = """

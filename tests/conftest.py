@@ -104,7 +104,8 @@ def file_lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def s3_endpoint() -> Iterator[str]:
     """A local S3-compatible server (moto in server mode) on a loopback port."""
     from moto.server import ThreadedMotoServer
-    from tributary.standin import free_port
+
+    from include.standins.launch import free_port
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -46,6 +46,17 @@ def create_raw_tables() -> None:
         warehouse.create_raw_tables(conn)
 
 
+def prepare() -> dict[str, str]:
+    """Everything a DAG run needs: the environment, a current manifest and the raw tables.
+
+    `make run`, `make airflow`, the demo (`include/demo`) and the benchmarks (`bench/`) start here.
+    """
+    env = environment.prepare()
+    build_manifest()
+    create_raw_tables()
+    return env
+
+
 def cmd_env(_: argparse.Namespace) -> int:
     env = environment.prepare(migrate=False)
     for key in ("WAREHOUSE_URL", "LAKE_URL", "AIRFLOW_HOME", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
@@ -95,9 +106,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    environment.prepare()
-    build_manifest()
-    create_raw_tables()
+    prepare()
     from tributary.dag_runner import run_dag  # noqa: PLC0415  (imports Airflow)
 
     try:
@@ -110,9 +119,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
 
 def cmd_airflow(ns: argparse.Namespace) -> int:
-    env = environment.prepare()
-    build_manifest()
-    create_raw_tables()
+    env = prepare()
     home = Path(env["AIRFLOW_HOME"])
     password_file = home / "simple_auth_manager_passwords.json.generated"
     os.environ.update({
@@ -160,28 +167,10 @@ def cmd_docs(ns: argparse.Namespace) -> int:
     return _dbt(["docs", "serve", "--port", str(ns.port), "--no-browser"], check=False)
 
 
-def cmd_demo(_: argparse.Namespace) -> int:
-    environment.prepare()
-    build_manifest()
-    create_raw_tables()
-    from tributary import demo  # noqa: PLC0415
-
-    return demo.main()
-
-
 def cmd_test(ns: argparse.Namespace) -> int:
     environment.prepare(migrate=False)
     build_manifest()
     return subprocess.call([sys.executable, "-m", "pytest", *ns.args], cwd=settings.REPO_ROOT)
-
-
-def cmd_bench(ns: argparse.Namespace) -> int:
-    environment.prepare()
-    build_manifest()
-    create_raw_tables()
-    from tributary import benchmark  # noqa: PLC0415
-
-    return benchmark.main(ns.only, repeat=ns.repeat)
 
 
 def cmd_stop(_: argparse.Namespace) -> int:
@@ -220,15 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", 8081)))
     p.add_argument("--no-serve", action="store_true")
     p.set_defaults(fn=cmd_docs)
-    sub.add_parser("demo", help="run every pipeline on the bundled sample data").set_defaults(fn=cmd_demo)
     p = sub.add_parser("test", help="the whole test suite (pytest)")
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_test)
-    p = sub.add_parser("bench", help="run the benchmarks and rewrite bench/RESULTS.md")
-    p.add_argument("only", nargs="?", default="", help="substring of the benchmark files to run")
-    p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT") or 1),
-                   help="runs per benchmark; the table shows the median run and the spread (BENCH_REPEAT)")
-    p.set_defaults(fn=cmd_bench)
     sub.add_parser("stop", help="stop the embedded Postgres").set_defaults(fn=cmd_stop)
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASS_THROUGH:  # their arguments belong to pytest / dbt, flags included

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from tributary import settings, warehouse
-from tributary.app_events import dimensions, ingest, layout, sample
+from tributary.app_events import dimensions, ingest, layout
+
+from include.sample.app_events import generate as sample
 
 SAMPLE = settings.SAMPLE_DIR / "app_events"
 DAY = dt.date(2024, 5, 20)

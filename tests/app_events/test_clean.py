@@ -4,11 +4,11 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from tributary.app_events import sample
 from tributary.app_events.clean import LineError, clean_export, clean_fields, parse_time
 from tributary.app_events.export import ExportError, split_fields
 from tributary.app_events.layout import COLUMNS, N_COLUMNS
 
+from include.sample.app_events import generate as sample
 from tests.app_events.conftest import DAY, SAMPLE
 
 UTC = dt.UTC

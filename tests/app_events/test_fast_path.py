@@ -9,7 +9,6 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tributary.app_events import sample
 from tributary.app_events.clean import (
     SCHEMAS,
     LineError,
@@ -20,6 +19,8 @@ from tributary.app_events.export import check_line
 from tributary.app_events.layout import COLUMNS, DELIMITER
 from tributary.app_events.properties import PropertyError, flatten_many, split_properties
 from tributary.errors import reject_raw
+
+from include.sample.app_events import generate as sample
 
 DAY = dt.date(2024, 5, 20)
 GOOD = list(sample.event_lines(DAY, 120, ["5551230001", "0551230002"]))

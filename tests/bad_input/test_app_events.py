@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 from tributary import warehouse
-from tributary.app_events import dimensions, ingest, layout, sample
+from tributary.app_events import dimensions, ingest, layout
 from tributary.app_events.layout import COLUMNS, DELIMITER
 from tributary.errors import BadInput
 
+from include.sample.app_events import generate as sample
 from tests.bad_input.corpus import gzip_bomb
 
 HEADER = DELIMITER.join(COLUMNS)

@@ -74,7 +74,8 @@ def test_a_viewer_reads_but_may_not_write(fresh_warehouse, file_lake, monkeypatc
     """Inside Airflow, writes need a role that may trigger DAGs (the auth manager decides)."""
     from airflow.api_fastapi.app import create_auth_manager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-    from tributary.standin import free_port
+
+    from include.standins.launch import free_port
 
     monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", f"http://127.0.0.1:{free_port()}")  # no Airflow there

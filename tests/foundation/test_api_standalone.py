@@ -9,7 +9,8 @@ import sys
 import time
 
 import httpx
-from tributary.standin import free_port
+
+from include.standins.launch import free_port
 
 
 def test_the_api_refuses_to_start_without_a_token():

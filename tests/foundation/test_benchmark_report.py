@@ -1,6 +1,6 @@
 """How `make bench` reports several runs of one benchmark (unit tests: no benchmark is run)."""
 
-from tributary.benchmark import Figure, Result, combine, machine
+from bench.harness import Figure, Result, combine, machine
 
 
 def _run(rate: str, ratio: str, rss_ratio: str) -> Result:

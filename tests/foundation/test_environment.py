@@ -9,7 +9,8 @@ import sys
 
 import pytest
 from tributary import environment
-from tributary.standin import free_port
+
+from include.standins.launch import free_port
 
 
 def cli(*args: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from tributary import standin
 from tributary.mindtrails import rsa_fields
+
+from include.standins import launch
 
 
 @dataclass
@@ -22,7 +23,7 @@ class Site:
     port: int
     user: str
     password: str
-    handle: standin.StandIn
+    handle: launch.StandIn
 
     def fault(self, mode: str | None, scale: str | None = None) -> None:
         requests.post(f"{self.url}/__fault", json={"mode": mode, "scale": scale}, timeout=5).raise_for_status()
@@ -53,7 +54,7 @@ def study_keys(tmp_path_factory) -> tuple[str, Path]:
 
 def start_site(public_key: Path, seed: int = 7, participants: int = 30, port: int | None = None) -> Site:
     user, password = "exporter", secrets.token_urlsafe(16)
-    handle = standin.start("mindtrails_site", "--public-key", str(public_key), "--user", user,
+    handle = launch.start("mindtrails_site", "--public-key", str(public_key), "--user", user,
                            "--seed", str(seed), "--participants", str(participants), port=port,
                            env={"MINDTRAILS_SITE_PASSWORD": password})
     return Site(handle.url, handle.port, user, password, handle)
@@ -116,7 +117,7 @@ def smtp_sink(monkeypatch):
             sink.messages.append(message_from_bytes(envelope.content))
             return "250 OK"
 
-    port = standin.free_port()
+    port = launch.free_port()
     controller = Controller(Collect(), hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({

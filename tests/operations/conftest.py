@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from tributary import environment, settings
-from tributary.operations.cluster import AirflowCluster, ClusterConfig, LocalRedis
 
 from tests.operations import browser as browser_mod
+from tests.operations.cluster import AirflowCluster, ClusterConfig, LocalRedis
 
 TMP = Path(os.environ["TRIBUTARY_TEST_TMP"])
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from tributary import environment, settings
 from tributary.operations import docs_coverage
-from tributary.standin import free_port
 
+from include.standins.launch import free_port
 from tests.operations.browser import screenshot
 
 MART = "model.tributary.load_history"

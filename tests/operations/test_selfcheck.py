@@ -39,7 +39,7 @@ def test_raw_schema_check_names_what_is_missing(warehouse_url):
 
 
 def test_unreachable_warehouse_fails_the_check(warehouse_url):
-    from tributary.standin import free_port
+    from include.standins.launch import free_port
 
     dead = f"postgresql://nobody@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
     with pytest.raises(Exception, match="(?i)connect"):

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from tributary import reports, settings
 from tributary.api.app import create_app
 from tributary.dag_runner import run_dag
-from tributary.polio.demo import WIDE_IGNORE
 
+from include.demo.polio import WIDE_IGNORE
 from tests.polio.conftest import RHIZOME, query
 
 SAMPLE = settings.SAMPLE_DIR / "polio"

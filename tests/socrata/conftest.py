@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 from tributary import warehouse
-from tributary.socrata.standin import CONN_ENV, SodaStandIn, session
+
+from include.standins.socrata_session import CONN_ENV, SodaStandIn, session
 
 
 @pytest.fixture(scope="module")

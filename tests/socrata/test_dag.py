@@ -8,7 +8,8 @@ from tributary import warehouse
 from tributary.dag_runner import run_dag
 from tributary.socrata import publications
 from tributary.socrata.registry import UnknownPublication
-from tributary.socrata.standin import CONN_ENV
+
+from include.standins.socrata_session import CONN_ENV
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tributary import settings, standin
+from tributary import settings
+
+from include.standins import launch
 
 START = dt.date(2024, 6, 1)
 DAYS = 3
@@ -31,7 +33,7 @@ def sample(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def inventory(sample: Path):
     token = uuid.uuid4().hex
-    server = standin.start("traffic_inventory", "--devices", str(sample / "devices.json"),
+    server = launch.start("traffic_inventory", "--devices", str(sample / "devices.json"),
                            env={"TRAFFIC_INVENTORY_TOKEN": token})
     yield server, token
     server.stop()
@@ -39,7 +41,7 @@ def inventory(sample: Path):
 
 @pytest.fixture(scope="session")
 def cameras(sample: Path):
-    server = standin.start("gridsmart_device", "--data", str(sample / "gridsmart"))
+    server = launch.start("gridsmart_device", "--data", str(sample / "gridsmart"))
     yield server
     server.stop()
 

@@ -11,10 +11,10 @@ import json
 import psycopg
 import pytest
 from tributary.dag_runner import run_dag
-from tributary.socrata import standin_session
 from tributary.traffic import pipeline
 from tributary.traffic.pipeline import portal_datasets
 
+from include.standins.socrata_session import session as standin_session
 from tests.traffic.helpers import WT_ROWS_PER_DAY, catalog, count, day, land_bluetooth, window
 
 pytestmark = pytest.mark.slow

@@ -9,12 +9,12 @@ import json
 
 import psycopg
 import pytest
-from tributary import standin
 from tributary.inputs import InputRejected
 from tributary.traffic import pipeline
 from tributary.traffic.catalog import object_path
 from tributary.traffic.stages import StageFailed, StageOptions
 
+from include.standins import launch
 from tests.traffic.helpers import count, day
 
 
@@ -62,7 +62,7 @@ def odd_inventory(traffic_env, sample, tmp_path, monkeypatch):
     path = tmp_path / "devices.json"
     path.write_text(json.dumps(devices))
     token = "odd-inventory-token"
-    with standin.start("traffic_inventory", "--devices", str(path),
+    with launch.start("traffic_inventory", "--devices", str(path),
                        env={"TRAFFIC_INVENTORY_TOKEN": token}) as server:
         monkeypatch.setenv("AIRFLOW_CONN_TRAFFIC_INVENTORY", json.dumps(
             {"conn_type": "http", "host": server.host, "port": server.port, "schema": "http",

@@ -127,7 +127,7 @@ def run_days(source: str, start: dt.date, end: dt.date, options: StageOptions | 
 
 def portal_datasets() -> dict[str, dict[str, Any]]:
     """Every portal dataset the traffic publications write, with its row identifier and columns
-    (what `tributary.socrata.standin_session` takes)."""
+    (what the SODA stand-in, `include/standins/socrata_session.py`, takes)."""
     from tributary.socrata import registry  # noqa: PLC0415
 
     return registry.portal_datasets(registry.load(), "traffic")

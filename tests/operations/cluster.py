@@ -2,8 +2,7 @@
 (web UI + execution API), a scheduler, a DAG processor, a triggerer and N Celery workers, each a
 separate process (own process group, own log file) sharing one metadata database and broker.
 
-`python -m tributary.cli cluster` runs one in the foreground; the operations tests start one per
-test session. The settings are the ones `docker-compose.yaml` gives its services.
+The operations tests start one per test session. The settings are the ones `docker-compose.yaml` gives its services.
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-
 from tributary.operations.hostname import HOSTNAME_CALLABLE, HOSTNAME_VARIABLE
-from tributary.standin import free_port
+
+from include.standins.launch import free_port
 
 ADMIN_USER = "admin"
 
@@ -270,7 +269,7 @@ class AirflowCluster:
 
     def api(self, username: str = ADMIN_USER):
         """A REST client logged in as ``username`` (the admin unless told)."""
-        from tributary.operations.airflow_api import AirflowApi  # noqa: PLC0415
+        from tests.operations.airflow_api import AirflowApi  # noqa: PLC0415
 
         return AirflowApi(self.url, username, self.passwords[username])
 

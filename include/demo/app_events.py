@@ -11,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 from tributary import settings, warehouse
-from tributary.app_events import layout, sample
+from tributary.app_events import layout
+
+from include.sample.app_events import generate as sample
 
 SAMPLE = settings.SAMPLE_DIR / "app_events"
 FIRST_DAY = dt.date(2024, 5, 20)

@@ -131,7 +131,7 @@ def main(only: str = "", repeat: int = 1) -> int:
         stamp = f"_Measured {dt.date.today()} on {where}; Python {sys.version.split()[0]}._\n\n"
         sections[path.stem] = result.markdown() + "\n" + stamp
     body = ["# Benchmark results", "",
-            "Written by `make bench` (`python -m tributary.cli bench`); each section names the command "
+            "Written by `make bench` (`python -m bench`); each section names the command "
             "that made it. Anchors run in the same process run, so ratios compare like with like.", ""]
     for name in sorted(sections):
         body.append(f"<!-- bench: {name} -->")

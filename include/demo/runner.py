@@ -1,6 +1,6 @@
 """`make demo`: every pipeline end to end on the bundled sample data.
 
-Each domain contributes `tributary/<domain>/demo.py` with `run(ctx: DemoContext) -> None`; they
+Each domain contributes `include/demo/<domain>.py` with `run(ctx: DemoContext) -> None`; they
 run in the order below, then the platform's own marts are built. Re-running is safe: every step
 is idempotent, so a second demo loads nothing new. Report files are the refresh DAGs' work (in the
 lake under ``reports/<domain>/<day>/``); a domain's demo only points at them (`DemoContext.show_reports`).
@@ -70,7 +70,7 @@ class DemoContext:
 
 
 def _domain_demo(domain: str):
-    name = f"tributary.{domain}.demo"
+    name = f"include.demo.{domain}"
     if importlib.util.find_spec(f"tributary.{domain}") is None or importlib.util.find_spec(name) is None:
         return None
     return importlib.import_module(name)

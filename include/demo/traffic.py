@@ -17,10 +17,11 @@ import os
 import secrets
 
 from psycopg.conninfo import conninfo_to_dict
-
-from tributary import settings, standin, warehouse
+from tributary import settings, warehouse
 from tributary.socrata import registry
 from tributary.traffic import pipeline
+
+from include.standins import launch
 
 START = dt.date(2024, 6, 1)
 DAYS = 7
@@ -48,7 +49,7 @@ def _fill_vendor_table(sample) -> int:
 
 
 def run(ctx) -> None:
-    from tributary.socrata import standin_session  # noqa: PLC0415
+    from include.standins.socrata_session import session as standin_session  # noqa: PLC0415
 
     sample = _generator().generate(settings.LOCAL_DIR / "sample" / "traffic", START, DAYS)
     ctx.say(f"  sample: {DAYS} days from {START} in {sample}")
@@ -59,9 +60,9 @@ def run(ctx) -> None:
         if not lake.exists(target):
             lake.put_file(target, path)
     token = secrets.token_hex(16)
-    inventory = standin.start("traffic_inventory", "--devices", str(sample / "devices.json"),
+    inventory = launch.start("traffic_inventory", "--devices", str(sample / "devices.json"),
                               env={"TRAFFIC_INVENTORY_TOKEN": token})
-    cameras = standin.start("gridsmart_device", "--data", str(sample / "gridsmart"))
+    cameras = launch.start("gridsmart_device", "--data", str(sample / "gridsmart"))
     os.environ["AIRFLOW_CONN_TRAFFIC_INVENTORY"] = json.dumps(
         {"conn_type": "http", "host": inventory.host, "port": inventory.port, "schema": "http",
          "password": token})

@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from tributary import standin
+from include.standins import launch
 
 CONN_ENV = "AIRFLOW_CONN_SOCRATA_DEFAULT"
 
@@ -26,7 +26,7 @@ CONN_ENV = "AIRFLOW_CONN_SOCRATA_DEFAULT"
 class SodaStandIn:
     """A started stand-in, its credentials, and calls to its control endpoints."""
 
-    handle: standin.StandIn
+    handle: launch.StandIn
     username: str
     password: str
     app_token: str
@@ -121,7 +121,7 @@ def session(datasets: dict[str, str | dict[str, Any]] | None = None, *,
     args = [f"--response-shape={response_shape}"]
     args += [f"--dataset={d}:{spec if isinstance(spec, str) else json.dumps(spec)}"
              for d, spec in (datasets or {}).items()]
-    handle = standin.start("socrata_server", *args, env={
+    handle = launch.start("socrata_server", *args, env={
         "SOCRATA_STANDIN_USERNAME": username, "SOCRATA_STANDIN_PASSWORD": password,
         "SOCRATA_STANDIN_APP_TOKEN": app_token})
     server = SodaStandIn(handle, username, password, app_token)

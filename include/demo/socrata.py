@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import os
 
-from tributary.socrata import publications, registry, standin_session
-from tributary.socrata.standin import CONN_ENV
+from tributary.socrata import publications, registry
+
+from include.standins.socrata_session import CONN_ENV
+from include.standins.socrata_session import session as standin_session
 
 THROUGH_DAG = "migration_top_flows"
 

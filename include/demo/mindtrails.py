@@ -12,10 +12,12 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from tributary import standin, warehouse
+from tributary import warehouse
 from tributary.mindtrails import active_data, rsa_fields
 from tributary.mindtrails.backups import ROOT
 from tributary.mindtrails.reports import DOMAIN
+
+from include.standins import launch
 
 SERVER = "demo"
 
@@ -38,7 +40,7 @@ def run(ctx) -> None:
     with tempfile.TemporaryDirectory(prefix="mindtrails-demo-") as tmp:
         key_path = Path(tmp) / "public.pem"
         key_path.write_text(public)
-        site = standin.start("mindtrails_site", "--public-key", str(key_path), "--user", "exporter",
+        site = launch.start("mindtrails_site", "--public-key", str(key_path), "--user", "exporter",
                              "--participants", "60", env={"MINDTRAILS_SITE_PASSWORD": password})
     env_name = f"AIRFLOW_CONN_MINDTRAILS_{SERVER.upper()}"
     previous = os.environ.get(env_name)
