@@ -1,8 +1,6 @@
-{#- pre_hook: a full build reads every fact, so hash joins and in-memory sorts; the planner cannot
-    estimate the CTEs and picked nested loops or merge joins spilling to disk (5-10x slower). -#}
 {{
   config(
-    pre_hook="set local work_mem = '64MB'{% if not is_incremental() %}; set local enable_nestloop = off; set local enable_mergejoin = off{% endif %}",
+    pre_hook="{{ polio_bulk_join_settings() }}",
     post_hook='analyze {{ this }}',
     materialized='incremental',
     incremental_strategy='append',
