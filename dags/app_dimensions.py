@@ -13,9 +13,9 @@ Daily; trigger it by hand after dropping files. No params.
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 from tributary.app_events import steps
-from tributary.app_events.layout import ASSET_URI
+from tributary.assets import RAW_APP
 from tributary.dag_defaults import DEFAULT_ARGS
 
 
@@ -29,7 +29,7 @@ from tributary.dag_defaults import DEFAULT_ARGS
     doc_md=__doc__,
 )
 def app_dimensions():
-    @task(outlets=[Asset(ASSET_URI)])
+    @task(outlets=[RAW_APP])
     def load_dimension_files(**context):
         return steps.load_dimension_files(context)
 

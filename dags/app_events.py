@@ -27,10 +27,10 @@ Daily, backfillable: the run for day D processes D's export. Params:
 
 from datetime import datetime
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 from tributary.app_events import steps
-from tributary.app_events.layout import ASSET_URI
 from tributary.app_events.sensor import ExportSensor
+from tributary.assets import RAW_APP
 from tributary.dag_defaults import DEFAULT_ARGS, daily_schedule
 
 
@@ -69,7 +69,7 @@ def app_events():
     def clean_export(archived, **context):
         return steps.clean_export(context, archived)
 
-    @task(outlets=[Asset(ASSET_URI)])
+    @task(outlets=[RAW_APP])
     def load_export(archived, summary, **context):
         return steps.load_export(context, archived, summary)
 

@@ -14,8 +14,8 @@ trigger it by hand to rebuild now. No params.
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag, task
-from tributary.app_events.layout import ASSET_URI
+from airflow.sdk import dag, task
+from tributary.assets import RAW_APP
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
 from tributary.marts import marts_built
@@ -23,7 +23,7 @@ from tributary.marts import marts_built
 
 @dag(
     dag_id="app_refresh",
-    schedule=[Asset(ASSET_URI)],
+    schedule=[RAW_APP],
     start_date=datetime(2024, 5, 1),
     catchup=False,
     default_args=DEFAULT_ARGS,

@@ -38,9 +38,9 @@ through `POST /api/v1/uploads/migration_matrix`).
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
+from tributary.assets import RAW_MIGRATION
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.migration import load
-from tributary.migration.refresh import raw_migration_asset
 
 
 @dag(
@@ -87,10 +87,10 @@ def migration_matrix():
     def models_requested(params: dict) -> bool:
         return bool(params["build_models"])
 
-    @task(outlets=[raw_migration_asset()])
+    @task(outlets=[RAW_MIGRATION])
     def request_refresh() -> str:
         """The raw tables changed: migration_refresh, scheduled on this Asset, rebuilds."""
-        return "tributary://raw_migration"
+        return RAW_MIGRATION.name
 
     # Sequential loads: both files add to the shared country table.
     (check() >> load_migrant_stock() >> load_remittance() >> models_requested()

@@ -18,7 +18,8 @@ Params
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
+from tributary.assets import RAW_MINDTRAILS
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.mindtrails import pipeline
 from tributary.mindtrails.alerts import AlertSettings
@@ -48,7 +49,7 @@ def mindtrails_decode():
     def decode_scale(item: dict) -> dict:
         return pipeline.decode_item(item, alerts=ALERTS)
 
-    @task(outlets=[Asset(pipeline.RAW_ASSET_URI)])
+    @task(outlets=[RAW_MINDTRAILS])
     def decoded(results: list[dict]) -> dict:
         """Every selected scale is decoded: the marts may be rebuilt."""
         done = results[:]

@@ -25,7 +25,8 @@ Params
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
+from tributary.assets import RAW_MINDTRAILS
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.mindtrails import pipeline
 from tributary.mindtrails.alerts import AlertSettings
@@ -55,7 +56,7 @@ def mindtrails_export():
     def export_scale(item: dict) -> dict:
         return pipeline.export_item(item, alerts=ALERTS)
 
-    @task(outlets=[Asset(pipeline.RAW_ASSET_URI)])
+    @task(outlets=[RAW_MINDTRAILS])
     def decrypt(results: list[dict]) -> list[str]:
         # a slice reads the mapped results in one request; iterating asks item by item until
         # a 404, which Airflow logs as an error ("XCom not found") although nothing is wrong

@@ -12,7 +12,8 @@ Params
 
 from datetime import datetime
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
+from tributary.assets import RAW_MINDTRAILS
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.mindtrails import pipeline
 
@@ -36,7 +37,7 @@ def mindtrails_recover():
     def recover(params=None) -> list[str]:
         return pipeline.recover_backups(params["server"])
 
-    @task(outlets=[Asset(pipeline.RAW_ASSET_URI)])
+    @task(outlets=[RAW_MINDTRAILS])
     def decrypt(servers: list[str]) -> dict:
         return pipeline.decrypt(servers)
 

@@ -14,18 +14,18 @@ run's day): `scale_report.csv`, `column_missing.csv`, `participant_report.csv`,
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
+from tributary.assets import RAW_MINDTRAILS
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_build_groups
 from tributary.marts import marts_built
 from tributary.mindtrails import reports
-from tributary.mindtrails.pipeline import RAW_ASSET_URI
 from tributary.reports import run_day
 
 
 @dag(
     dag_id="mindtrails_refresh",
-    schedule=[Asset(RAW_ASSET_URI)],
+    schedule=[RAW_MINDTRAILS],
     start_date=datetime(2024, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -17,8 +17,8 @@ Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
+from tributary.assets import RAW_POLIO
 from tributary.dag_defaults import DEFAULT_ARGS
-from tributary.polio.assets import RAW_POLIO
 
 
 @dag(
@@ -43,7 +43,7 @@ from tributary.polio.assets import RAW_POLIO
 def polio_data_entry():
     @task(outlets=[RAW_POLIO])
     def enter(params: dict) -> dict:
-        from tributary.polio.master import Entry, enter_values
+        from tributary.polio.data_entry import Entry, enter_values
 
         value = params.get("value")
         entry = Entry(params["region"], params["campaign"], params["indicator"],

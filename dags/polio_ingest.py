@@ -31,8 +31,8 @@ Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
+from tributary.assets import RAW_POLIO
 from tributary.dag_defaults import DEFAULT_ARGS
-from tributary.polio.assets import RAW_POLIO
 
 INPUT = "Lake key (e.g. landing/polio/nga_2016_01.csv) or absolute path under the input roots."
 

@@ -22,8 +22,8 @@ schedules `polio_refresh`. For many strings at once, with suggestions, see `poli
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
+from tributary.assets import RAW_POLIO
 from tributary.dag_defaults import DEFAULT_ARGS
-from tributary.polio.assets import RAW_POLIO
 
 
 @dag(
@@ -52,7 +52,7 @@ def polio_mapping():
     def apply(params: dict, dag_run=None) -> dict:
         from tributary.errors import BadInput
         from tributary.inputs import resolve_input
-        from tributary.polio.master import Mapping, apply_mappings, read_mapping_file
+        from tributary.polio.mappings import Mapping, apply_mappings, read_mapping_file
 
         by = getattr(dag_run, "triggering_user_name", None) or "polio_mapping"
         if params.get("path"):

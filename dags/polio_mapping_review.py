@@ -23,8 +23,8 @@ accuracy benchmark (bench/RESULTS.md) finds 0.98 maps nothing wrong on the sampl
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
+from tributary.assets import POLIO_UNMAPPED, RAW_POLIO
 from tributary.dag_defaults import DEFAULT_ARGS
-from tributary.polio.assets import POLIO_UNMAPPED, RAW_POLIO
 from tributary.polio.review_form import MappingReviewOperator
 
 

@@ -20,8 +20,8 @@ Emits `tributary://raw_polio`, which schedules `polio_refresh`.
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
+from tributary.assets import RAW_POLIO
 from tributary.dag_defaults import DEFAULT_ARGS
-from tributary.polio.assets import RAW_POLIO
 
 
 @dag(
@@ -43,7 +43,7 @@ def polio_metadata():
     @task(outlets=[RAW_POLIO])
     def load_master_data(params: dict) -> dict:
         from tributary.inputs import resolve_input_folder
-        from tributary.polio.master import load_metadata
+        from tributary.polio.master_data import load_metadata
 
         folder = resolve_input_folder(params["path"], param="path")
         return load_metadata(folder).inserted

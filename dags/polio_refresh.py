@@ -24,10 +24,10 @@ hand to refresh now. No params.
 from datetime import datetime
 
 from airflow.sdk import dag, task
+from tributary.assets import POLIO_UNMAPPED, RAW_POLIO
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_build_groups
 from tributary.marts import marts_built
-from tributary.polio.assets import POLIO_UNMAPPED, RAW_POLIO
 
 
 @dag(

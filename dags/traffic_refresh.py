@@ -13,16 +13,16 @@ chart per source of `sensor_health` and writes `sensor_uptime_daily.csv` to the 
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
+from tributary.assets import TRAFFIC_PERFMET
 from tributary.dag_defaults import DEFAULT_ARGS
 from tributary.dbt_dags import dbt_models
 from tributary.marts import marts_built
-from tributary.traffic.dag_factory import PERFMET_ASSET_URI
 
 
 @dag(
     dag_id="traffic_refresh",
-    schedule=[Asset(PERFMET_ASSET_URI)],
+    schedule=[TRAFFIC_PERFMET],
     start_date=datetime(2024, 1, 1),
     catchup=False,
     default_args=DEFAULT_ARGS,

@@ -20,7 +20,8 @@ else fails the run before any work).
 
 from datetime import datetime
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
+from tributary.assets import RAW_TRAFFIC_DEVICE
 from tributary.dag_defaults import DEFAULT_ARGS, daily_schedule
 from tributary.traffic.dag_params import stage_params
 from tributary.traffic.pipeline import plan_task, run_task
@@ -41,7 +42,7 @@ def traffic_unit_data():
     def plan(**context):
         return plan_task("unit_data", context)
 
-    @task(outlets=[Asset("tributary://raw_traffic/device")])
+    @task(outlets=[RAW_TRAFFIC_DEVICE])
     def retrieve(**context):
         return run_task("unit_data", "retrieve", context)
 

@@ -1,7 +1,7 @@
 """The Asset a domain's marts update: what runs after a refresh (its publications) waits on.
 
 Each refresh DAG ends with `marts_built(domain)`, a task that runs once every model of the
-refresh was built and tested, and emits ``tributary://marts/<domain>``.
+refresh was built and tested, and emits ``tributary://marts/<domain>`` (`tributary.assets.marts`).
 """
 
 from __future__ import annotations
@@ -9,20 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def marts_asset(domain: str):
-    """``Asset("tributary://marts/<domain>")``; ``domain`` is the dbt folder (polio, app_events…)."""
-    from airflow.sdk import Asset  # noqa: PLC0415
-
-    return Asset(f"tributary://marts/{domain}")
-
-
 def marts_built(domain: str) -> Any:
     """A task (to put after the dbt task group) that emits the domain's marts Asset."""
     from airflow.sdk import task  # noqa: PLC0415
 
-    @task(task_id="marts_built", outlets=[marts_asset(domain)])
+    from tributary.assets import marts, marts_uri  # noqa: PLC0415
+
+    @task(task_id="marts_built", outlets=[marts(domain)])
     def built() -> str:
         """The marts are rebuilt and their tests passed: runs waiting on them may start."""
-        return f"tributary://marts/{domain}"
+        return marts_uri(domain)
 
     return built()

@@ -28,7 +28,6 @@ NULL_TOKENS = frozenset({"", "null", "NULL", "None", "\\N"})
 LANDING_PREFIX = "landing/app_events"
 DIMENSIONS_PREFIX = "landing/app_dimensions"
 SCHEMA = "raw_app"
-ASSET_URI = "tributary://raw_app"
 
 
 def landing_path(day: date) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-#: emitted by `migration_matrix` once its loads are in (unless ``build_models`` is false)
-RAW_MIGRATION_URI = "tributary://raw_migration"
 SCHEDULE_ENV = "TRIBUTARY_MIGRATION_REFRESH_CRON"
 DEFAULT_CRON = "0 4 * * *"
 
@@ -24,19 +22,15 @@ def refresh_cron() -> str | None:
     return None if value.lower() in ("", "none") else value
 
 
-def raw_migration_asset():
-    from airflow.sdk import Asset  # noqa: PLC0415
-
-    return Asset(RAW_MIGRATION_URI)
-
-
 def refresh_schedule() -> Any:
     """The raw tables' Asset, or the Asset or the cron, whichever comes first."""
+    from tributary.assets import RAW_MIGRATION  # noqa: PLC0415  (Airflow's SDK: only for DAG files)
+
     cron = refresh_cron()
     if cron is None:
-        return [raw_migration_asset()]
+        return [RAW_MIGRATION]
     from airflow.sdk import AssetOrTimeSchedule  # noqa: PLC0415
     from airflow.timetables.trigger import CronTriggerTimetable  # noqa: PLC0415
 
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone="UTC"),
-                               assets=[raw_migration_asset()])
+                               assets=[RAW_MIGRATION])

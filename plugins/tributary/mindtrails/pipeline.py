@@ -14,8 +14,6 @@ from tributary.mindtrails.site_client import ScaleInfo
 
 log = logging.getLogger(__name__)
 
-RAW_ASSET_URI = "tributary://raw_mindtrails"
-
 
 def plan_exports(server: str, scales: str, alerts: AlertSettings = DEFAULT_ALERTS) -> list[dict]:
     """The (server, scale, deleteable) work items for this run."""

@@ -30,7 +30,7 @@ def _asset_id(client: httpx.Client, uri: str) -> int | None:
 
 def request_refresh(identity: Identity, extra: dict[str, Any]) -> str:
     """Emit the raw_polio Asset event (or trigger polio_refresh); what was done, in words."""
-    from tributary.polio.assets import RAW_POLIO  # noqa: PLC0415  (Airflow's SDK: only when mounted)
+    from tributary.assets import RAW_POLIO  # noqa: PLC0415  (Airflow's SDK: only when mounted)
 
     if identity.airflow_token is None:
         return RUN_IT_YOURSELF

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tributary.assets import marts
 from tributary.dag_defaults import DEFAULT_ARGS
-from tributary.marts import marts_asset
 from tributary.socrata.registry import Declaration
 
 DAG_PREFIX = "socrata_publish_"
@@ -31,7 +31,7 @@ def run_params() -> dict[str, Any]:
 
 def schedule_of(declaration: Declaration) -> Any:
     """The mart's Asset, or the Asset or the declared cron, whichever comes first."""
-    asset = marts_asset(declaration.domain)
+    asset = marts(declaration.domain)
     if declaration.schedule is None:
         return [asset]
     from airflow.sdk import AssetOrTimeSchedule  # noqa: PLC0415

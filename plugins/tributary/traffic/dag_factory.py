@@ -15,9 +15,6 @@ from tributary.traffic.dag_params import stage_params
 from tributary.traffic.pipeline import plan_task, run_task
 from tributary.traffic.run_window import INTRADAY_SOURCES
 
-#: What the source DAGs emit when their day is published; `traffic_refresh` runs on it.
-PERFMET_ASSET_URI = "tributary://traffic/perfmet"
-
 
 def run_doc(source: str) -> str:
     """The part of a source DAG's documentation every source shares (intraday where it exists)."""
@@ -44,7 +41,9 @@ def run_doc(source: str) -> str:
 
 def source_dag(source: str, doc_md: str):
     """The daily staged DAG ``traffic_<source>``."""
-    from airflow.sdk import Asset, dag, task  # noqa: PLC0415
+    from airflow.sdk import dag, task  # noqa: PLC0415
+
+    from tributary.assets import TRAFFIC_PERFMET  # noqa: PLC0415
 
     @dag(
         dag_id=f"traffic_{source}",
@@ -77,7 +76,7 @@ def source_dag(source: str, doc_md: str):
         def ready(**context):
             return run_task(source, "ready", context)
 
-        @task(trigger_rule="all_done", outlets=[Asset(PERFMET_ASSET_URI)])
+        @task(trigger_rule="all_done", outlets=[TRAFFIC_PERFMET])
         def publish(**context):
             return run_task(source, "publish", context)
 
