@@ -179,13 +179,13 @@ def _warm(url: str) -> None:
 
 def _variety(tmp: Path, url: str) -> None:
     """What the generated facts lack, so the anchor's equality covers the rules (see the top)."""
-    from tributary.polio import master
+    from tributary.polio import data_entry, mappings
     from tributary.polio.ingest import ingest
 
     from bench.polio_sample import district
 
-    master.apply_mappings([master.Mapping("region", "P000", "Province 000"),
-                           master.Mapping("indicator", "total", "Total")], url=url)
+    mappings.apply_mappings([mappings.Mapping("region", "P000", "Province 000"),
+                             mappings.Mapping("indicator", "total", "Total")], url=url)
     rows = [["campaign", "region", "indicator", "value"],
             ["camp-0", "D00000", "ind_0", "1,234"], ["camp-0", "D00000", "ind_0", "7"],
             ["camp-0", "D00040", "ind_1", ""], ["camp-0", "D00080", "ind_2", "n/a"],
@@ -195,7 +195,7 @@ def _variety(tmp: Path, url: str) -> None:
     path = tmp / "variety.csv"
     path.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in rows) + "\n")
     ingest(path, url=url)
-    master.enter_values([master.Entry(district(1), "Campaign 0000", "Indicator 001", 42.0)], url=url)
+    data_entry.enter_values([data_entry.Entry(district(1), "Campaign 0000", "Indicator 001", 42.0)], url=url)
 
 
 def run() -> Result:
@@ -219,7 +219,7 @@ def run() -> Result:
 
 
 def _one_size(requested: int) -> tuple[list[Figure], str]:
-    from tributary.polio import master
+    from tributary.polio import mappings, master_data
     from tributary.polio.ingest import ingest
 
     from bench import polio_sample as sample
@@ -262,9 +262,9 @@ def _one_size(requested: int) -> tuple[list[Figure], str]:
             if not INGEST_ONLY:
                 url = _fresh_db(server, "bench_polio")
                 _use(url)
-                master.load_metadata(tmp / "master", url=url)
-                master.apply_mappings(master.read_mapping_file(tmp / "master" / "mappings.csv"),
-                                      url=url)
+                master_data.load_metadata(tmp / "master", url=url)
+                mappings.apply_mappings(mappings.read_mapping_file(tmp / "master" / "mappings.csv"),
+                                        url=url)
                 ingest(big, url=url)
                 _variety(tmp, url)
                 refresh = _refresh_figures(url, tmp, extra)

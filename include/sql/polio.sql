@@ -183,7 +183,7 @@ create table if not exists raw_polio.change_log (
 alter table raw_polio.region add column if not exists code text;
 create index if not exists region_code on raw_polio.region (upper(code));
 
--- Every change of a mapping, who made it and how (plugins/tributary/polio/master.py VIAS): the
+-- Every change of a mapping, who made it and how (plugins/tributary/polio/mappings.py VIAS): the
 -- review form or a trigger form in the web UI, the HTTP API, a mapping file, auto-apply.
 create table if not exists raw_polio.mapping_change (
     change_id     bigint generated always as identity primary key,

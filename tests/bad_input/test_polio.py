@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from tributary import environment, warehouse
 from tributary.errors import BadInput
-from tributary.polio import ingest, master
+from tributary.polio import ingest, mappings, master_data
 
 from tests.conftest import SERVER_URL
 from tests.polio.conftest import write_csv
@@ -208,7 +208,7 @@ def master_url(polio_url, tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("master")
     for name, table in (("regions.csv", REGIONS), ("campaigns.csv", CAMPAIGNS), ("indicators.csv", INDICATORS)):
         write_csv(folder / name, table)
-    master.load_metadata(folder, url=polio_url)
+    master_data.load_metadata(folder, url=polio_url)
     return polio_url
 
 
@@ -219,9 +219,9 @@ def test_master_or_mapping_file(case: FileCase, master_url, tmp_path):
     path.write_bytes(case.data)
     with pytest.raises(BadInput) as caught:
         if case.file == "mapping.csv":
-            master.apply_mappings(master.read_mapping_file(path), via="csv", url=master_url)
+            mappings.apply_mappings(mappings.read_mapping_file(path), via="csv", url=master_url)
         else:
-            master.load_metadata(tmp_path, url=master_url)
+            master_data.load_metadata(tmp_path, url=master_url)
     assert re.search(case.error, str(caught.value)), str(caught.value)
     assert len(str(caught.value)) < 600
     assert master_rows(master_url) == before  # nothing written

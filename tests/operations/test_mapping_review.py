@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 from tributary import settings, warehouse
-from tributary.polio import master
+from tributary.polio import mappings, master_data
 from tributary.polio.ingest import ingest
 
 from tests.operations.browser import screenshot
@@ -48,12 +48,12 @@ def test_review_form_maps_the_picked_masters(airflow_cluster, airflow_api, ops_w
     airflow_api.wait_for_dags([DAG_ID])
     airflow_api.set_paused(DAG_ID, False)
     url = ops_warehouse
-    master.load_metadata(SAMPLE / "master", url=url)
+    master_data.load_metadata(SAMPLE / "master", url=url)
     doc = tmp_path / "afg_cases.csv"
     doc.write_text("campaign,region,Percent missed due to refusal\n"
                    + "".join(f"2016 March NID OPV,{s},0.{n}\n" for n, s in enumerate(PICKS, start=1)))
     ingest(doc, url=url)
-    master.apply_mappings(master.read_mapping_file(SAMPLE / "mappings.csv"), url=url, via="csv")
+    mappings.apply_mappings(mappings.read_mapping_file(SAMPLE / "mappings.csv"), url=url, via="csv")
     build_polio_marts(url)
 
     # Nobody answers: the review times out (the scheduler's sweep) into "skip", nothing is mapped.

@@ -45,7 +45,7 @@ def build_polio_marts(warehouse_url: str) -> None:
 @pytest.mark.slow
 def test_login_list_trigger_form_and_read_back(airflow_cluster, airflow_api, ops_warehouse, page):
     from tributary.dag_runner import parse_dag_folder
-    from tributary.polio.master import load_metadata
+    from tributary.polio.master_data import load_metadata
 
     expected = sorted(parse_dag_folder().dags)  # every DAG the folder defines (some files make several)
     registered = airflow_api.wait_for_dags(expected)

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from tributary.polio import ingest as ingest_module
-from tributary.polio import master
+from tributary.polio import mappings, master_data
 
 RHIZOME = Path(__file__).resolve().parents[1] / "data" / "rhizome"  # real documents, see tests/data/README.md
 
@@ -49,7 +49,7 @@ def polio_db(fresh_warehouse: str, tmp_path: Path) -> str:
         ["indicator", "component", "calculation"],
         ["pct missed", "missed", "NUMERATOR"], ["pct missed", "targeted", "DENOMINATOR"],
     ])
-    master.load_metadata(folder, url=fresh_warehouse)
+    master_data.load_metadata(folder, url=fresh_warehouse)
     return fresh_warehouse
 
 
@@ -95,7 +95,7 @@ def ingest(path: Path, url: str, **kwargs):
 
 
 def map_all(url: str, kind: str, pairs: dict[str, str | None]) -> None:
-    master.apply_mappings([master.Mapping(kind, s, m) for s, m in pairs.items()], url=url)
+    mappings.apply_mappings([mappings.Mapping(kind, s, m) for s, m in pairs.items()], url=url)
 
 
 def query(url: str, sql: str, params: Sequence[object] = ()) -> list[tuple]:

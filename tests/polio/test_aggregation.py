@@ -4,7 +4,7 @@ the real dbt models. Values are written through data entry; each case has its ow
 from __future__ import annotations
 
 import pytest
-from tributary.polio import master
+from tributary.polio import data_entry, master_data
 
 from tests.polio.conftest import query, write_csv
 
@@ -39,8 +39,8 @@ CALCS = [
 ]
 
 
-def entries(campaign: str, values: dict[tuple[str, str], float]) -> list[master.Entry]:
-    return [master.Entry(region, campaign, indicator, v) for (region, indicator), v in values.items()]
+def entries(campaign: str, values: dict[tuple[str, str], float]) -> list[data_entry.Entry]:
+    return [data_entry.Entry(region, campaign, indicator, v) for (region, indicator), v in values.items()]
 
 
 def value(url: str, table: str, region: str, campaign: str, indicator: str):
@@ -58,7 +58,7 @@ def test_aggregation_and_calculation(polio_db, tmp_path, dbt):
                                          *[[c, "2016-02-01", "2016-02-02"] for c in CAMPAIGNS]])
     write_csv(folder / "indicators.csv", [["name", "data_format"], *INDICATORS])
     write_csv(folder / "calculated_indicators.csv", [["indicator", "component", "calculation"], *CALCS])
-    master.load_metadata(folder, url=url)
+    master_data.load_metadata(folder, url=url)
 
     batch = []
     # int sums the descendants
@@ -91,7 +91,7 @@ def test_aggregation_and_calculation(polio_db, tmp_path, dbt):
     # ratio preferred, difference as the fallback
     batch += entries("multi", {("Lagos", "missed"): 45, ("Lagos", "seen"): 100,
                                ("Dala", "vaccinated"): 55, ("Dala", "seen"): 100})
-    master.enter_values(batch, url=url)
+    data_entry.enter_values(batch, url=url)
     dbt("build", "--select", "path:models/polio")
 
     agg = lambda *k: value(url, "agg_datapoint", *k)  # noqa: E731
@@ -140,8 +140,8 @@ def test_aggregation_and_calculation(polio_db, tmp_path, dbt):
     assert calc("Dala", "multi", "pct missed 2") == pytest.approx(0.45)
 
     # An incremental refresh after a change in one campaign equals a full rebuild.
-    master.enter_values([master.Entry("Lagos", "sum", "missed", 7),
-                         master.Entry("Dala", "stored", "missed", None)], url=url)
+    data_entry.enter_values([data_entry.Entry("Lagos", "sum", "missed", 7),
+                             data_entry.Entry("Dala", "stored", "missed", None)], url=url)
     dbt("run", "--select", "path:models/polio")
     assert agg("Nigeria", "sum", "missed") == 37
     assert agg("Nigeria", "stored", "missed") == 909095

@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 from fastapi.testclient import TestClient
-from tributary.polio import master
+from tributary.polio import data_entry
 
 
 @pytest.fixture
@@ -35,11 +35,11 @@ def test_requires_a_token(monkeypatch):
 @pytest.mark.slow
 def test_datapoints_master_data_and_data_entry(polio_db, client, dbt):
     url = polio_db
-    master.enter_values([
-        master.Entry("Dala", "2016-01 NID", "missed", 10),
-        master.Entry("Kano Municipal", "2016-01 NID", "missed", 20),
-        master.Entry("Dala", "2016-01 NID", "targeted", 100),
-        master.Entry("Lagos", "2016-03 SNID", "missed", 5),
+    data_entry.enter_values([
+        data_entry.Entry("Dala", "2016-01 NID", "missed", 10),
+        data_entry.Entry("Kano Municipal", "2016-01 NID", "missed", 20),
+        data_entry.Entry("Dala", "2016-01 NID", "targeted", 100),
+        data_entry.Entry("Lagos", "2016-03 SNID", "missed", 5),
     ], url=url)
     dbt("run", "--select", "path:models/polio")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from tributary.polio import master
+from tributary.polio import data_entry, master_data
 
 from tests.polio.conftest import ingest, map_all, query, write_csv
 
@@ -51,16 +51,16 @@ def test_incremental_equals_full_refresh_after_every_kind_of_change(polio_db, do
     assert marts(url) == incremental
 
     # data entry over a document value, then removed; a new document; master data changes
-    master.enter_values([master.Entry("Lagos", "2016-01 NID", "missed", 42),
-                         master.Entry("Kano", "2016-03 SNID", "targeted", 500)], url=url)
+    data_entry.enter_values([data_entry.Entry("Lagos", "2016-01 NID", "missed", 42),
+                             data_entry.Entry("Kano", "2016-03 SNID", "targeted", 500)], url=url)
     dbt(*REFRESH)
     ingest(long_doc(document, [("jan", "lagos", "missed", 6), ("mar", "dala", "targeted", 60)]), url)
-    master.enter_values([master.Entry("Kano", "2016-03 SNID", "targeted", None)], url=url)
+    data_entry.enter_values([data_entry.Entry("Kano", "2016-03 SNID", "targeted", None)], url=url)
     dbt(*REFRESH)
     folder = tmp_path / "moved"
     folder.mkdir()
     write_csv(folder / "regions.csv", [["name", "parent", "region_type"], ["Lagos", "Kano", "province"]])
-    master.load_metadata(folder, url=url)  # Lagos moves under Kano: every aggregate can change
+    master_data.load_metadata(folder, url=url)  # Lagos moves under Kano: every aggregate can change
     dbt(*REFRESH)
     incremental = marts(url)
     assert query(url, "select value from polio.agg_datapoint where region = 'Kano' "

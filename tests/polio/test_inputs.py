@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tributary.dag_runner import run_dag
 from tributary.inputs import resolve_input, resolve_input_folder
-from tributary.polio import master
+from tributary.polio import mappings, master_data
 from tributary.polio.ingest import ingest
 
 from tests.polio.conftest import query, write_csv
@@ -59,12 +59,12 @@ def test_lake_keys_on_an_s3_lake_and_a_document_is_its_bytes_and_its_reading(fre
     for name in ("regions.csv", "indicators.csv"):
         s3_lake.put_file(f"landing/polio_master/2016/{name}", folder / name)
     s3_lake.put_file("landing/polio_master/2016/old/regions.csv", folder / "indicators.csv")  # not read
-    loaded = master.load_metadata(resolve_input_folder("landing/polio_master/2016"), url=url)
+    loaded = master_data.load_metadata(resolve_input_folder("landing/polio_master/2016"), url=url)
     assert loaded.inserted == {"regions.csv": 3, "indicators.csv": 1}
 
     s3_lake.put_bytes("landing/polio_mapping/2016.csv", b"kind,source_string,master\nregion,DALA,Dala\n")
-    assert master.read_mapping_file(resolve_input("landing/polio_mapping/2016.csv")) == [
-        master.Mapping("region", "DALA", "Dala")]
+    assert mappings.read_mapping_file(resolve_input("landing/polio_mapping/2016.csv")) == [
+        mappings.Mapping("region", "DALA", "Dala")]
 
     # one file, two ways to read it: by district or by province
     key = "landing/polio/nga_2016_01.csv"

@@ -11,7 +11,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from fastapi.testclient import TestClient
 from tributary import settings
 from tributary.errors import BadInput
-from tributary.polio import master
+from tributary.polio import mappings, master_data
 from tributary.polio.ingest import ingest
 from tributary.polio.mapping_review import (
     MAP,
@@ -33,7 +33,7 @@ AFG, NGA = frozenset({"Afghanistan"}), frozenset({"Nigeria"})
 
 @pytest.fixture
 def sample_db(fresh_warehouse: str) -> str:
-    master.load_metadata(SAMPLE / "master", url=fresh_warehouse)
+    master_data.load_metadata(SAMPLE / "master", url=fresh_warehouse)
     return fresh_warehouse
 
 
@@ -97,10 +97,10 @@ def test_missing_list_api_history_and_auto_apply(sample_db, document, dbt, monke
         ["2016 March NID OPV", "AF001043005000000000", "0.3"],
         ["2016 March NID OPV", "AF001043005000000000", "0.4"],
     ]), url=url)
-    known = master.read_mapping_file(SAMPLE / "mappings.csv")
+    known = mappings.read_mapping_file(SAMPLE / "mappings.csv")
     held_out = {"KANO", "YOBE", "AF001043005000000000"}
-    master.apply_mappings([m for m in known if m.source_string not in held_out], url=url, via="csv")
-    master.apply_mappings([master.Mapping("region", "Sangin", "Sangin")], url=url, by="someone", via="api")
+    mappings.apply_mappings([m for m in known if m.source_string not in held_out], url=url, via="csv")
+    mappings.apply_mappings([mappings.Mapping("region", "Sangin", "Sangin")], url=url, by="someone", via="api")
     dbt("run", "--select", "path:models/polio")
 
     candidates, new = refresh_suggestions(url)
@@ -216,7 +216,7 @@ def test_refresh_suggests_and_a_review_brings_the_datapoints(sample_db, document
     ingest(document("afg.csv", [["campaign", "region", "Percent missed due to refusal"],
                                 ["2016 March NID OPV", "Khak-e- Safed", "0.25"],
                                 ["2016 March NID OPV", "Balabluk", "0.5"]]), url=url)
-    master.apply_mappings(master.read_mapping_file(SAMPLE / "mappings.csv"), url=url, via="csv")
+    mappings.apply_mappings(mappings.read_mapping_file(SAMPLE / "mappings.csv"), url=url, via="csv")
     first = run_dag("polio_refresh")
     assert first.ok and first.task_states["suggest_mappings"] == "success", first.table()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tributary.polio import master
+from tributary.polio import data_entry
 
 from tests.polio.conftest import datapoints, ingest, map_all, query
 
@@ -94,7 +94,7 @@ def test_mapping_rules_and_later_documents(polio_db, document, dbt):
         (second.document_id, 5, "lots", "not a number, a percentage or yes/no")]
 
     # A data-entry value is never overwritten, whatever documents arrive.
-    master.enter_values([master.Entry("Lagos", "2016-01 NID", "vaccinated", 99)], url=url)
+    data_entry.enter_values([data_entry.Entry("Lagos", "2016-01 NID", "vaccinated", 99)], url=url)
     dbt(*REFRESH)
     ingest(document("third.csv", [["campaign", "region", "indicator", "value"],
                                   ["jan16", "LAGOS", "Missed children", "30"]]), url)
@@ -103,7 +103,7 @@ def test_mapping_rules_and_later_documents(polio_db, document, dbt):
     assert query(url, "select value, source_datapoint_id, document_id from polio.datapoint "
                       "where region = 'Lagos' and indicator = 'vaccinated'") == [(99.0, -1, None)]
     # Removing the entry brings the latest document's value back.
-    master.enter_values([master.Entry("Lagos", "2016-01 NID", "vaccinated", None)], url=url)
+    data_entry.enter_values([data_entry.Entry("Lagos", "2016-01 NID", "vaccinated", None)], url=url)
     dbt("build", "--select", "path:models/polio")
     assert datapoints(url)[("Lagos", "2016-01 NID", "vaccinated")] == 30
 

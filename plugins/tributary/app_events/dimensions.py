@@ -27,6 +27,7 @@ import psycopg
 
 from tributary import warehouse
 from tributary.app_events import layout
+from tributary.dates import parse_first
 from tributary.errors import MAX_CELL_CHARS, MAX_COLUMNS, BadInput, located, quote_input, reject_raw
 from tributary.lake import Lake, sha256_of
 
@@ -67,16 +68,13 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
-    for fmt in _DATE_FORMATS:
-        try:
-            value = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        latest = (today or dt.datetime.now(dt.UTC).date()) + FUTURE_SLACK
-        if value > latest:
-            raise ValueError(f"date {quote_input(text, 60)!r} is in the future (after {latest})")
-        return value
-    raise ValueError(f"not a date: {quote_input(text, 60)!r}")
+    read = parse_first(text, _DATE_FORMATS)
+    if read is None:
+        raise ValueError(f"not a date: {quote_input(text, 60)!r}")
+    latest = (today or dt.datetime.now(dt.UTC).date()) + FUTURE_SLACK
+    if read.date() > latest:
+        raise ValueError(f"date {quote_input(text, 60)!r} is in the future (after {latest})")
+    return read.date()
 
 
 def kind_of(name: str) -> DimensionKind | None:

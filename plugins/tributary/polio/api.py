@@ -26,7 +26,8 @@ from tributary.api import pages
 from tributary.api.auth import Caller, Writer
 from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
 from tributary.polio import mapping_api
-from tributary.polio.master import Entry, MasterDataError, enter_values
+from tributary.polio.data_entry import Entry, enter_values
+from tributary.polio.master_data import MasterDataError
 
 router = APIRouter(tags=["polio"])
 router.include_router(mapping_api.router)

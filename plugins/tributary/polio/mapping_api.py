@@ -19,7 +19,8 @@ from tributary.api import pages
 from tributary.api.auth import Caller, Writer
 from tributary.api.pages import DEFAULT_LIMIT, Limit, Offset
 from tributary.polio.mapping_review import DOCUMENTS_LISTED
-from tributary.polio.master import Mapping, MasterDataError, apply_mappings
+from tributary.polio.mappings import Mapping, apply_mappings
+from tributary.polio.master_data import MasterDataError
 from tributary.polio.refresh_request import request_refresh
 
 router = APIRouter(tags=["polio mapping"])

@@ -15,7 +15,7 @@ import psycopg
 
 from tributary import warehouse
 from tributary.errors import BadInput
-from tributary.polio.master import Mapping, apply_mappings
+from tributary.polio.mappings import Mapping, apply_mappings
 from tributary.polio.suggest import Master, Suggester, Suggestion, Unmapped
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,13 @@
-"""Master data (`polio_metadata`), mappings (`polio_mapping`) and data entry (`polio_data_entry`).
+"""Master data (`polio_metadata`): regions, campaigns, indicators and calculated indicators,
+upserted by name from four CSV files. The names here are what mappings (`mappings`) and
+data-entry values (`data_entry`) point at; every write serialises on the polio write lock and
+appends to the change log (see `changes`).
 
-Master data is upserted by name from four CSV files; a mapping ties a source string of one kind to a
-master name; a data-entry value is keyed by (region, campaign, indicator). Every write serialises
-on the polio write lock and appends to the change log (see `changes`).
-
-A master or mapping file is read whole before anything is written, and any problem fails it
-with nothing written (`MasterDataError`, a `BadInput`): not UTF-8 text, empty, a header alone,
-duplicate or missing columns, more than `MAX_COLUMNS` columns, a cell over `MAX_CELL_CHARS`,
-a bad or implausible date, a duplicate key, an unknown parent or a cycle in the region tree.
+A master or mapping file is read whole before anything is written (`read_csv`), and any problem
+fails it with nothing written (`MasterDataError`, a `BadInput`): not UTF-8 text, empty, a header
+alone, duplicate or missing columns, more than `MAX_COLUMNS` columns, a cell over
+`MAX_CELL_CHARS`, a bad or implausible date, a duplicate key, an unknown parent or a cycle in the
+region tree.
 """
 
 from __future__ import annotations
@@ -15,22 +15,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 
 from tributary import warehouse
+from tributary.dates import parse_first
 from tributary.errors import MAX_CELL_CHARS, MAX_COLUMNS, BadInput, located, quote_input
-from tributary.inputs import InputFile, InputFolder
+from tributary.inputs import InputFolder
 from tributary.polio import changes
 
 log = logging.getLogger(__name__)
 
 KINDS = ("region", "campaign", "indicator")
+#: kind → the raw table holding its master names
+MASTER_TABLE = {"region": "raw_polio.region", "campaign": "raw_polio.campaign",
+                "indicator": "raw_polio.indicator"}
 DATA_FORMATS = ("int", "pct", "bool")
 CALCULATIONS = ("PART_TO_BE_SUMMED", "NUMERATOR", "DENOMINATOR", "WHOLE_OF_DIFFERENCE",
                 "PART_OF_DIFFERENCE")
@@ -73,10 +75,7 @@ class MetadataResult:
                          f"{self.updated[name]} updated" for name in self.rows_in)
 
 
-# --- master data ------------------------------------------------------------------------------
-
-
-def _read_csv(path: Path, columns: list[str], optional: list[str] | None = None) -> list[tuple[int, dict[str, str]]]:
+def read_csv(path: Path, columns: list[str], optional: list[str] | None = None) -> list[tuple[int, dict[str, str]]]:
     """(line, row) for every non-blank row, a row holding ``columns`` (all required) and those of
     ``optional`` the header has. Raises `MasterDataError` for a file that is not a CSV of them."""
     data = path.read_bytes()
@@ -125,16 +124,13 @@ def _read_csv(path: Path, columns: list[str], optional: list[str] | None = None)
 def _date(value: str, where: str) -> dt.date | None:
     if not value:
         return None
-    for fmt in DATE_FORMATS:
-        try:
-            day = dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-        last = dt.date.today().year + YEARS_AHEAD
-        if not FIRST_YEAR <= day.year <= last:
-            raise MasterDataError(f"{where}: {value!r} is not between {FIRST_YEAR} and {last}")
-        return day
-    raise MasterDataError(f"{where}: {quote_input(value, 60)!r} is not a date (YYYY-MM-DD)")
+    read = parse_first(value, DATE_FORMATS)
+    if read is None:
+        raise MasterDataError(f"{where}: {quote_input(value, 60)!r} is not a date (YYYY-MM-DD)")
+    last = dt.date.today().year + YEARS_AHEAD
+    if not FIRST_YEAR <= read.year <= last:
+        raise MasterDataError(f"{where}: {value!r} is not between {FIRST_YEAR} and {last}")
+    return read.date()
 
 
 def _clean_rows(name: str, rows: list[tuple[int, dict[str, str]]]) -> list[tuple]:
@@ -219,7 +215,7 @@ def load_metadata(folder: InputFolder | Path, *, url: str | None = None) -> Meta
         prepared, columns_of = {}, {}
         for name in present:
             table, columns, _key = MASTER_FILES[name]
-            rows = _read_csv(local / name, columns, OPTIONAL_COLUMNS.get(name))
+            rows = read_csv(local / name, columns, OPTIONAL_COLUMNS.get(name))
             columns_of[name] = list(rows[0][1])
             prepared[name] = _clean_rows(name, rows)
     rows_in, inserted, updated = {}, {}, {}
@@ -235,130 +231,3 @@ def load_metadata(folder: InputFolder | Path, *, url: str | None = None) -> Meta
     result = MetadataResult(rows_in, inserted, updated)
     log.info("master data from %s: %s", folder.given, result.summary())
     return result
-
-
-# --- mappings ---------------------------------------------------------------------------------
-
-MASTER_TABLE = {"region": "raw_polio.region", "campaign": "raw_polio.campaign",
-                "indicator": "raw_polio.indicator"}
-#: How a mapping change was made (raw_polio.mapping_change.via): the review form or trigger form
-#: in the web UI, the HTTP API, a mapping file, or auto-apply of a suggestion.
-VIAS = ("ui", "api", "csv", "auto")
-
-
-@dataclass(frozen=True)
-class Mapping:
-    kind: str
-    source_string: str
-    master: str | None  # None removes the mapping
-
-
-def read_mapping_file(source: InputFile | Path) -> list[Mapping]:
-    """Mappings from a CSV with columns kind, source_string, master (blank master removes).
-
-    ``source`` is resolved by the caller (`tributary.inputs.resolve_input` for a param; a Path is
-    a file the calling code chose)."""
-    if isinstance(source, Path):
-        source = InputFile.trusted(source)
-    elif not isinstance(source, InputFile):  # a param's string must pass the trust boundary first
-        raise TypeError(f"read_mapping_file takes an InputFile or a Path, not {type(source).__name__}")
-    with source.local_path() as path:
-        rows = _read_csv(path, ["kind", "source_string", "master"])
-    return [Mapping(r["kind"].lower(), r["source_string"], r["master"] or None) for _, r in rows]
-
-
-def apply_mappings(mappings: Iterable[Mapping], *, by: str = "tributary", via: str = "api",
-                   url: str | None = None) -> dict[str, int]:
-    """Set or remove mappings (one transaction); every named master must exist. Each change of a
-    string's master is recorded in ``raw_polio.mapping_change`` with ``by`` (who) and ``via``
-    (one of `VIAS`)."""
-    if via not in VIAS:
-        raise ValueError(f"via {via!r} is not one of {', '.join(VIAS)}")
-    mappings = list(mappings)
-    problems = [f"kind {m.kind!r} is not one of {', '.join(KINDS)}" for m in mappings
-                if m.kind not in KINDS]
-    problems += [f"{m.kind} mapping without a source_string" for m in mappings if not m.source_string]
-    if problems:
-        raise MasterDataError("; ".join(problems[:10]))
-    with warehouse.transaction(url) as conn:
-        changes.lock_for_write(conn)
-        for kind in KINDS:
-            masters = {m.master for m in mappings if m.kind == kind and m.master}
-            if masters:
-                known = {r[0] for r in conn.execute(
-                    f"select name from {MASTER_TABLE[kind]} where name = any(%s)", (list(masters),))}
-                unknown = sorted(masters - known)
-                if unknown:
-                    raise MasterDataError(f"unknown {kind}(s): {', '.join(unknown[:10])}; "
-                                          "load them with polio_metadata first")
-        # The last line for a string wins, as if the mappings were applied one by one.
-        final = {(m.kind, m.source_string): m.master for m in mappings}
-        old = {(k, s): master for k, s, master in conn.execute(
-            "select kind, source_string, master from raw_polio.mapping "
-            "where (kind, source_string) in (select * from unnest(%s::text[], %s::text[]))",
-            ([k for k, _ in final], [s for _, s in final]))}
-        history = [(k, s, old.get((k, s)), master, by, via) for (k, s), master in final.items()
-                   if old.get((k, s)) != master]
-        warehouse.load(conn, "raw_polio.mapping_change",
-                       ["kind", "source_string", "old_master", "new_master", "changed_by", "via"], history)
-        to_set = [(k, s, master) for (k, s), master in final.items() if master]
-        to_remove = [(k, s) for (k, s), master in final.items() if not master]
-        result = warehouse.load(conn, "raw_polio.mapping", ["kind", "source_string", "master"],
-                                to_set, mode="upsert", key=["kind", "source_string"])
-        removed = 0
-        for kind, source_string in to_remove:
-            removed += conn.execute(
-                "delete from raw_polio.mapping where kind = %s and source_string = %s",
-                (kind, source_string)).rowcount
-        changes.log_changes(conn, [changes.mapping_change(k, s) for k, s in final])
-    counts = {"set": result.inserted + result.updated, "unchanged": result.skipped, "removed": removed,
-              "changed": len(history)}
-    log.info("mappings: %s", counts)
-    return counts
-
-
-# --- data entry -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    region: str
-    campaign: str
-    indicator: str
-    value: float | None  # None removes the entry
-
-
-def enter_values(entries: Iterable[Entry], *, entered_by: str = "data-entry form",
-                 url: str | None = None) -> dict[str, int]:
-    """Store (or remove) data-entry values; names must be master names."""
-    entries = list(entries)
-    with warehouse.transaction(url) as conn:
-        changes.lock_for_write(conn)
-        formats = dict(conn.execute("select name, data_format from raw_polio.indicator").fetchall())
-        problems = []
-        for e in entries:
-            for kind, name in (("region", e.region), ("campaign", e.campaign)):
-                if not conn.execute(f"select 1 from {MASTER_TABLE[kind]} where name = %s", (name,)).fetchone():
-                    problems.append(f"unknown {kind} {name!r}")
-            if e.indicator not in formats:
-                problems.append(f"unknown indicator {e.indicator!r}")
-            if e.value is not None:
-                if not math.isfinite(e.value):
-                    problems.append(f"value {e.value!r} is not a finite number")
-                elif formats.get(e.indicator) == "bool" and e.value not in (0, 1):
-                    problems.append(f"{e.indicator!r} is a yes/no indicator: value must be 0 or 1")
-        if problems:
-            raise MasterDataError("; ".join(problems))
-        final = {(e.region, e.campaign, e.indicator): e.value for e in entries}
-        to_set = [(*key, value, entered_by) for key, value in final.items() if value is not None]
-        result = warehouse.load(conn, "raw_polio.data_entry",
-                                ["region", "campaign", "indicator", "value", "entered_by"],
-                                to_set, mode="upsert", key=["region", "campaign", "indicator"])
-        removed = 0
-        for key, value in final.items():
-            if value is None:
-                removed += conn.execute(
-                    "delete from raw_polio.data_entry where region = %s and campaign = %s "
-                    "and indicator = %s", key).rowcount
-        changes.log_changes(conn, [changes.data_entry_change(*key) for key in final])
-    return {"set": result.inserted + result.updated, "removed": removed}
