@@ -82,7 +82,7 @@ def drop_database(server_url: str, dbname: str) -> None:
 
 def resolve_warehouse() -> Warehouse:
     """WAREHOUSE_URL when set (checked), else the embedded Postgres (started when needed)."""
-    url = os.environ.get("WAREHOUSE_URL")
+    url = settings.warehouse_url()
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
             raise SetupError(f"WAREHOUSE_URL must be a postgresql:// URL, got {redact(url)!r}")
@@ -164,7 +164,7 @@ def prepare(*, migrate: bool = True) -> dict[str, str]:
     """Bring up what a command needs and export its settings into `os.environ`; return them."""
     check_python()
     warehouse = resolve_warehouse()
-    metadata_db = os.environ.get("TRIBUTARY_AIRFLOW_DB", "airflow")
+    metadata_db = settings.airflow_metadata_db()
     ensure_database(warehouse.url, metadata_db)
     env = {
         "WAREHOUSE_URL": warehouse.url,
@@ -173,9 +173,7 @@ def prepare(*, migrate: bool = True) -> dict[str, str]:
     }
     env.update(airflow_env(warehouse.url, with_database(warehouse.url, metadata_db)))
     # Airflow settings the user exported (a deployment's) win over our local defaults.
-    for key in list(env):
-        if key.startswith(("AIRFLOW__", "AIRFLOW_HOME", "AIRFLOW_CONN_")) and key in os.environ:
-            env[key] = os.environ[key]
+    env.update(settings.exported(k for k in env if k.startswith(("AIRFLOW__", "AIRFLOW_HOME", "AIRFLOW_CONN_"))))
     os.environ.update(env)
     if migrate:
         migrate_airflow_db(env)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import signal
 
-#: The variable naming the point at which the process kills itself.
-KILL_AT = "TRIBUTARY_KILL_AT"
+from tributary import settings
 
 
 def checkpoint(point: str) -> None:
     """SIGKILL this process if ``TRIBUTARY_KILL_AT`` names ``point``."""
-    if os.environ.get(KILL_AT) == point:
+    if settings.kill_at() == point:
         os.kill(os.getpid(), signal.SIGKILL)

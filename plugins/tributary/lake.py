@@ -198,5 +198,5 @@ def open_lake(url: str | None = None) -> FileLake | S3Lake:
     if parts.scheme == "s3":
         if not parts.netloc:
             raise LakeError(f"LAKE_URL {url!r} names no bucket")
-        return S3Lake(parts.netloc, parts.path, os.environ.get("LAKE_AWS_CONN_ID", "aws_default"))
+        return S3Lake(parts.netloc, parts.path, settings.lake_aws_conn_id())
     raise LakeError(f"LAKE_URL must start with file:// or s3://, got {url!r}")

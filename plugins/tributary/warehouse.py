@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -44,7 +43,7 @@ class WarehouseError(RuntimeError):
 
 def warehouse_url() -> str:
     """`WAREHOUSE_URL`, else the Airflow connection ``warehouse`` (a deployment's source of truth)."""
-    url = os.environ.get("WAREHOUSE_URL")
+    url = settings.warehouse_url()
     if url:
         return url
     try:

@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from tributary.faults import KILL_AT
 from tributary.polio import bulk
 from tributary.polio.ingest import ingest
+from tributary.settings import KILL_AT
 
 
 def load(path: Path, how: str) -> None:

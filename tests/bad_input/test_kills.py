@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from tributary import settings
 from tributary.app_events import layout
-from tributary.faults import KILL_AT
+from tributary.settings import KILL_AT
 from tributary.traffic.catalog import CatalogEntry, upsert
 
 from tests.app_events.conftest import drop_export

@@ -9,6 +9,7 @@ import io
 
 import psycopg
 import pytest
+from tributary import settings
 from tributary.dag_runner import load_dag, run_dag
 from tributary.inputs import resolve_input
 from tributary.migration import archive, load
@@ -35,16 +36,16 @@ def test_dag_wiring():
     assert "write_reports" in refresh.get_task("marts_built").downstream_task_ids
     # on the raw tables' Asset or the default cron, whichever comes first
     assert [a.name for a in refresh.timetable.asset_condition.objects] == ["tributary://raw_migration"]
-    assert refresh.timetable.timetable._expression == refresh_cron.DEFAULT_CRON
+    assert refresh.timetable.timetable._expression == settings.DEFAULT_MIGRATION_REFRESH_CRON
 
 
 @pytest.mark.parametrize(("value", "cron"), [(None, "0 4 * * *"), ("30 2 * * 1", "30 2 * * 1"),
                                              ("none", None), ("", None)])
 def test_the_refresh_schedule_is_one_setting(monkeypatch, value, cron):
     if value is None:
-        monkeypatch.delenv(refresh_cron.SCHEDULE_ENV, raising=False)
+        monkeypatch.delenv(settings.MIGRATION_REFRESH_CRON, raising=False)
     else:
-        monkeypatch.setenv(refresh_cron.SCHEDULE_ENV, value)
+        monkeypatch.setenv(settings.MIGRATION_REFRESH_CRON, value)
     assert refresh_cron.refresh_cron() == cron
     schedule = refresh_cron.refresh_schedule()
     if cron is None:

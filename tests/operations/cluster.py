@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from tributary.operations.hostname import HOSTNAME_CALLABLE, HOSTNAME_VARIABLE
+from tributary.operations.hostname import HOSTNAME_CALLABLE
+from tributary.settings import WORKER_HOSTNAME
 
 from include.standins.launch import free_port
 
@@ -175,7 +176,7 @@ class AirflowCluster:
                     ["celery", "worker", "--celery-hostname", f"{name}@%h",
                      "--concurrency", str(self.config.worker_concurrency),
                      "--without-gossip", "--without-mingle"],
-                    **{HOSTNAME_VARIABLE: name,
+                    **{WORKER_HOSTNAME: name,
                        # each worker serves its task logs on its own port
                        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())},
                 ))

@@ -14,12 +14,13 @@ others get 403 with the reason. Run alone, the configured token may write.
 from __future__ import annotations
 
 import hmac
-import os
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from tributary import settings
 
 bearer = HTTPBearer(auto_error=False, description="Airflow JWT from POST /auth/token, or TRIBUTARY_API_TOKEN")
 
@@ -69,7 +70,7 @@ async def require_identity(
 ) -> Identity:
     """The authenticated caller; 401 unless the request carries valid credentials."""
     token = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else None
-    configured = os.environ.get("TRIBUTARY_API_TOKEN")
+    configured = settings.api_token()
     if token and configured and hmac.compare_digest(token.encode(), configured.encode()):
         return Identity(TOKEN_CALLER)
     if request.app.state.airflow_auth:

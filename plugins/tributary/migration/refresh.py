@@ -9,16 +9,14 @@ even when no load asked for it (a load run with ``build_models=false``).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-SCHEDULE_ENV = "TRIBUTARY_MIGRATION_REFRESH_CRON"
-DEFAULT_CRON = "0 4 * * *"
+from tributary import settings
 
 
 def refresh_cron() -> str | None:
     """The configured cron expression, or None when the refresh runs on the Asset only."""
-    value = os.environ.get(SCHEDULE_ENV, DEFAULT_CRON).strip()
+    value = settings.migration_refresh_cron()
     return None if value.lower() in ("", "none") else value
 
 

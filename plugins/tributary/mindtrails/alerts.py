@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from tributary import settings
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class AlertSettings:
     from_email: str | None = None
 
     def recipients(self) -> list[str]:
-        listed = _variable(self.recipients_variable) or ""
+        listed = settings.airflow_variable(self.recipients_variable) or ""
         return [a.strip() for a in listed.split(",") if a.strip()]
 
     def notifier(self, alert: Alert, to: list[str]):
@@ -117,18 +118,6 @@ def describe(server: str, scale: str, ids: Sequence[int], limit: int = 50) -> st
     shown = ", ".join(map(str, sorted(ids)[:limit])) or "none"
     more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
     return f"server {server}, scale {scale}, entry ids {shown}{more}"
-
-
-def _variable(name: str) -> str | None:
-    env = os.environ.get(f"AIRFLOW_VAR_{name.upper()}")
-    if env is not None:
-        return env
-    try:
-        from airflow.sdk import Variable  # noqa: PLC0415
-
-        return Variable.get(name, default=None)
-    except Exception:  # outside a task there is no Variable backend: the environment decides
-        return None
 
 
 def _connection_sender(conn_id: str) -> str:

@@ -8,13 +8,13 @@ the FQDN already differs and the variable can stay unset).
 
 from __future__ import annotations
 
-import os
 import socket
 
-HOSTNAME_VARIABLE = "TRIBUTARY_WORKER_HOSTNAME"
+from tributary import settings
+
 HOSTNAME_CALLABLE = "tributary.operations.hostname.worker_hostname"
 
 
 def worker_hostname() -> str:
     """`TRIBUTARY_WORKER_HOSTNAME` when set, else the machine's fully qualified name."""
-    return os.environ.get(HOSTNAME_VARIABLE) or socket.getfqdn()
+    return settings.worker_hostname() or socket.getfqdn()
