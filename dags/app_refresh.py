@@ -39,7 +39,7 @@ def app_refresh():
 
         return reports.write_reports(run_day(context))
 
-    (dbt_models("app_models", select=["path:models/app_events"]) >> marts_built("app_events")
+    (dbt_models("app_events_models", select=["path:models/app_events"]) >> marts_built("app_events")
      >> write_reports())
 
 

@@ -4,6 +4,6 @@ select
     l.device_grouping,
     count(distinct b.mdn) as active_lines,
     count(*) as events
-from {{ ref('stg_app__by_mdn') }} as b
+from {{ ref('stg_app_events__by_mdn') }} as b
 join {{ ref('dim_line') }} as l on l.mtn = b.mdn
 group by b.event_date, l.device_grouping

@@ -2,9 +2,9 @@
 with bounds as (
     select min(d) as first_day, max(d) as last_day
     from (
-        select event_date as d from {{ ref('stg_app__events') }}
+        select event_date as d from {{ ref('stg_app_events__events') }}
         union all
-        select limit_date from {{ ref('stg_app__limits') }}
+        select limit_date from {{ ref('stg_app_events__limits') }}
     ) as dates
 )
 select

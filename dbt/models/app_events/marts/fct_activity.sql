@@ -7,6 +7,6 @@ select
     count(*) as events,
     min(event_time) as first_event_time,
     max(event_time) as last_event_time
-from {{ ref('stg_app__events') }}
+from {{ ref('stg_app_events__events') }}
 where mdn is not null
 group by mdn, event_date, event_type

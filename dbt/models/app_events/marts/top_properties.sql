@@ -1,10 +1,10 @@
 -- Which properties each event type carries, how often, and its most common value.
 with events as (
-    select export_date, line_number, event_type from {{ ref('stg_app__events') }}
+    select export_date, line_number, event_type from {{ ref('stg_app_events__events') }}
 ),
 typed as (
     select e.event_type, p.property, p.value
-    from {{ ref('stg_app__event_properties') }} as p
+    from {{ ref('stg_app_events__event_properties') }} as p
     join events as e using (export_date, line_number)
 ),
 per_type as (

@@ -3,10 +3,10 @@
 -- find their dimension row (late-arriving dimension files are common).
 select mtn, bool_or(from_line_file) as in_line_file
 from (
-    select mtn, true as from_line_file from {{ ref('stg_app__lines') }}
+    select mtn, true as from_line_file from {{ ref('stg_app_events__lines') }}
     union all
-    select distinct mdn, false from {{ ref('stg_app__events') }} where mdn is not null
+    select distinct mdn, false from {{ ref('stg_app_events__events') }} where mdn is not null
     union all
-    select distinct mtn, false from {{ ref('stg_app__limits') }}
+    select distinct mtn, false from {{ ref('stg_app_events__limits') }}
 ) as seen
 group by mtn
