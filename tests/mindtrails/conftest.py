@@ -72,7 +72,8 @@ def site(study_keys):
 def connect_server(monkeypatch, site: Site, name: str = "alpha", *, private_key: str | None,
                    delete_mode: bool = False, password: str | None = None, ready: bool = True) -> None:
     """Define the Airflow connection mindtrails_<name> for ``site`` through the environment."""
-    extra = {"ready": ready, "delete_mode": delete_mode}
+    # Two quick attempts: the retries are exercised without waiting seconds per failed request.
+    extra = {"ready": ready, "delete_mode": delete_mode, "max_attempts": 2, "retry_delay": 0.01}
     if private_key:
         extra["private_key"] = private_key
     monkeypatch.setenv(f"AIRFLOW_CONN_MINDTRAILS_{name.upper()}", json.dumps({

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tributary.socrata.backoff import RetryPolicy
+from tributary.http_source import RetryPolicy
 from tributary.socrata.hook import SocrataHook
 from tributary.socrata.ledger import Publication
 from tributary.socrata.publisher import publish

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from tributary.http_source import RetryPolicy
 from tributary.provider import get_provider_info
 from tributary.socrata import soda as soda_json
-from tributary.socrata.backoff import RetryPolicy
 from tributary.socrata.hook import SocrataHook
 from tributary.socrata.responses import SocrataError
 

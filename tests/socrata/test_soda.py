@@ -1,8 +1,7 @@
-"""SODA JSON encoding (as the warehouse writes it), response parsing, backoff and the CSV fallback."""
+"""SODA JSON encoding (as the warehouse writes it), response parsing and the CSV fallback."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from types import SimpleNamespace
 
@@ -10,7 +9,6 @@ import pytest
 from psycopg import sql
 from tributary import warehouse
 from tributary.socrata import soda
-from tributary.socrata.backoff import RetryPolicy, is_retryable, parse_retry_after
 from tributary.socrata.csv_fallback import CsvFallback, slug
 from tributary.socrata.responses import (
     SocrataError,
@@ -86,24 +84,6 @@ def test_error_bodies_and_garbage_raise():
         parse_upsert('{"hello": 1}')
     assert error_message('{"code": "not_found", "message": "no view"}') == "not_found: no view"
     assert error_message("plain text") == "plain text"
-
-
-def test_backoff_grows_is_capped_and_yields_to_retry_after():
-    policy = RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=3)
-    assert [policy.delay(n) for n in range(1, 6)] == [0.5, 1, 2, 3, 3]
-    assert policy.delay(1, "7") == 7
-    assert RetryPolicy(max_retry_after=10).delay(1, "3600") == 10
-    assert policy.should_retry(1, 429) and policy.should_retry(1, 503) and policy.should_retry(1, None)
-    assert not policy.should_retry(1, 400) and not policy.should_retry(1, 401)
-    assert not policy.should_retry(5, 503)
-    assert is_retryable(500) and not is_retryable(404)
-
-
-def test_retry_after_as_http_date():
-    now = dt.datetime(2024, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
-    assert parse_retry_after("Mon, 01 Jan 2024 12:00:30 GMT", now) == 30
-    assert parse_retry_after("Mon, 01 Jan 2024 11:00:00 GMT", now) == 0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
 def test_csv_fallback_writes_header_rows_and_deletes(tmp_path):

@@ -2,7 +2,8 @@
 
 host, port, schema (http/https), login, password; extra: ``ready`` (exported by default),
 ``delete_mode`` (default false: never delete from the site) and ``private_key`` (the study's RSA
-private key in PEM; masked in logs).
+private key in PEM; masked in logs), besides the timeouts and retries every HTTP source reads
+(`tributary.http_source`; the website is called through `site_client.StudySiteHook`).
 
 Which servers exist: tasks cannot list the metadata DB's connections (Task SDK), so the names come
 from the Airflow Variable ``mindtrails_servers`` (comma-separated, e.g. ``mindtrails,templeton``)
@@ -15,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 
 from tributary.errors import BadInput
+from tributary.flags import flag
 
 PREFIX = "mindtrails_"
 VARIABLE = "mindtrails_servers"
@@ -35,14 +37,6 @@ class Server:
     private_key: str | None = field(default=None, repr=False)
 
 
-def _flag(value: object, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
 def server_names() -> list[str]:
     """Names from the Variable ``mindtrails_servers`` and the ``AIRFLOW_CONN_MINDTRAILS_*`` env."""
     listed = os.environ.get("AIRFLOW_VAR_MINDTRAILS_SERVERS")
@@ -61,30 +55,23 @@ def server_names() -> list[str]:
 
 def load_server(name: str) -> Server:
     """The connection ``mindtrails_<name>`` as a `Server`; its secrets are registered for masking."""
-    from airflow.sdk import BaseHook  # noqa: PLC0415
-    from airflow.sdk.log import mask_secret  # noqa: PLC0415
+    from tributary.mindtrails.site_client import StudySiteHook  # noqa: PLC0415 (it imports Server)
 
+    hook = StudySiteHook.for_server(name)
     try:
-        conn = BaseHook.get_connection(PREFIX + name)
+        conn = hook.connection
     except Exception as exc:
         raise ServerConfigError(f"no Airflow connection {PREFIX + name!r} for server {name!r}") from exc
-    extra = conn.extra_dejson or {}
-    key = extra.get("private_key") or None
-    if key:
-        mask_secret(key, "private_key")
-    if conn.password:
-        mask_secret(conn.password, "password")
-    if not conn.host:
-        raise ServerConfigError(f"connection {PREFIX + name!r} has no host")
-    scheme = conn.schema or "https"
-    if scheme not in ("http", "https"):
-        raise ServerConfigError(f"connection {PREFIX + name!r}: schema must be http or https, got {scheme!r}")
-    port = f":{conn.port}" if conn.port else ""
-    return Server(
-        name=name, base_url=f"{scheme}://{conn.host}{port}", login=conn.login or "",
-        password=conn.password or "", ready=_flag(extra.get("ready"), True),
-        delete_mode=_flag(extra.get("delete_mode"), False), private_key=key,
-    )
+    extra = hook.extra
+    where = f"connection {PREFIX + name!r}"
+    try:
+        base_url = hook.base_url
+        ready = flag(extra.get("ready"), True, what=f"{where}: extra 'ready'")
+        delete_mode = flag(extra.get("delete_mode"), False, what=f"{where}: extra 'delete_mode'")
+    except BadInput as exc:
+        raise ServerConfigError(str(exc)) from None
+    return Server(name=name, base_url=base_url, login=conn.login or "", password=conn.password or "",
+                  ready=ready, delete_mode=delete_mode, private_key=extra.get("private_key") or None)
 
 
 def servers_to_export(selector: str) -> list[Server]:

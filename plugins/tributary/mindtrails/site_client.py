@@ -1,23 +1,23 @@
-"""The study website's export API over HTTP (basic auth). Every error names the server.
+"""The study website's export API over HTTP (basic auth), through `StudySiteHook`: the connection
+``mindtrails_<name>`` (conn type http) read the way every HTTP source is (`tributary.http_source`).
+Every error names the server.
 
-A website that does not answer (connection refused or cut, timeout, HTTP 408/429/5xx) raises
-`SiteUnavailable`, which Airflow retries; an answer that retrying cannot change (wrong password,
-unknown scale, a listing or schedule of the wrong shape) raises `SiteRefused`: the task fails at
-once. Both are `SiteError`s.
+A website that does not answer (connection refused or cut, timeout, HTTP 408/429/5xx) is asked
+again a few times, then raises `SiteUnavailable`, which Airflow retries; an answer that retrying
+cannot change (wrong password, unknown scale, a listing or schedule of the wrong shape) raises
+`SiteRefused`: the task fails at once. Both are `SiteError`s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
 from tributary.errors import BadInput, SourceUnavailable, TributaryError, quote_input
-from tributary.mindtrails.servers import Server
-
-TIMEOUT = (5, 60)  # connect, read (seconds)
-#: Answers that may well be different a minute later.
-PASSING_STATUS = {408, 429}
+from tributary.http_source import HttpSourceHook, RetryPolicy
+from tributary.mindtrails.servers import PREFIX, Server
 
 
 class SiteError(TributaryError):
@@ -32,6 +32,49 @@ class SiteRefused(SiteError, BadInput):
     """The website's answer is wrong in a way a retry cannot fix; the task fails at once."""
 
 
+class StudySiteHook(HttpSourceHook):
+    """A MindTrails study website's export API, behind the connection ``mindtrails_<name>``.
+
+    :param mindtrails_conn_id: the connection, ``mindtrails_<server name>``.
+    """
+
+    conn_name_attr = "mindtrails_conn_id"
+    default_conn_name = PREFIX + "mindtrails"
+    conn_type = "http"
+    hook_name = "MindTrails study website"
+
+    connect_timeout = 5.0
+    read_timeout = 60.0
+    #: A few quick attempts: a longer outage is the task's retries' business.
+    default_retry = RetryPolicy(max_attempts=3)
+    unavailable_error = SiteUnavailable
+    refused_error = SiteRefused
+    test_path = "/api/export/"
+
+    def __init__(self, mindtrails_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(mindtrails_conn_id, **kwargs)
+
+    @classmethod
+    def for_server(cls, name: str, **kwargs: Any) -> StudySiteHook:
+        return cls(PREFIX + name, **kwargs)
+
+    @property
+    def server(self) -> str:
+        return self.conn_id.removeprefix(PREFIX)
+
+    @property
+    def label(self) -> str:
+        return f"server {self.server!r} (connection {self.conn_id})"
+
+    def status_error(self, method: str, target: str, response: requests.Response,
+                     attempts: int) -> Exception:
+        if response.status_code == 401:
+            return SiteRefused(f"server {self.server!r} rejected the credentials of user "
+                               f"{self.connection.login or ''!r} (HTTP 401): check the password "
+                               f"of connection {self.conn_id}")
+        return super().status_error(method, target, response, attempts)
+
+
 @dataclass(frozen=True)
 class ScaleInfo:
     name: str
@@ -40,39 +83,14 @@ class ScaleInfo:
 
 
 class StudySite:
-    def __init__(self, server: Server):
-        self.server = server
-        self.session = requests.Session()
-        self.session.auth = (server.login, server.password)
+    """The export API calls of one server's website."""
 
-    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
-        url = f"{self.server.base_url}/api/{path}"
-        try:
-            response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
-            # Reading the body here surfaces a connection cut mid-transfer as an error, so a
-            # partial response is never mistaken for a complete one.
-            response.content  # noqa: B018
-        except requests.RequestException as exc:
-            raise SiteUnavailable(f"server {self.server.name!r}: {method} {path} failed: "
-                                  f"{type(exc).__name__}: {quote_input(exc)}") from None
-        status = response.status_code
-        if status == 401:
-            raise SiteRefused(f"server {self.server.name!r} rejected the credentials of user "
-                              f"{self.server.login!r} (HTTP 401): check the password of connection "
-                              f"mindtrails_{self.server.name}")
-        if status >= 400:
-            error = SiteUnavailable if status >= 500 or status in PASSING_STATUS else SiteRefused
-            raise error(f"server {self.server.name!r}: {method} {path} answered HTTP {status}: "
-                        f"{quote_input(response.text)}")
-        return response
+    def __init__(self, server: Server, hook: StudySiteHook | None = None):
+        self.server = server
+        self.hook = hook or StudySiteHook.for_server(server.name)
 
     def _json(self, path: str) -> object:
-        response = self._request("GET", path)
-        try:
-            return response.json()
-        except ValueError:
-            raise SiteRefused(f"server {self.server.name!r}: GET {path} returned malformed JSON: "
-                              f"{quote_input(response.text)!r}") from None
+        return self.hook.get_json(f"api/{path}")
 
     def scales(self) -> list[ScaleInfo]:
         listing = self._json("export/")
@@ -97,10 +115,11 @@ class StudySite:
     def fetch(self, scale: str, greater_than: int | None = None) -> bytes:
         """The raw response body: the entries of ``scale`` (above ``greater_than`` if given)."""
         params = {"greaterThan": greater_than} if greater_than is not None else None
-        return self._request("GET", f"export/{scale}", params=params).content
+        return self.hook.request("GET", f"api/export/{scale}", params=params).content
 
     def delete(self, scale: str, entry_id: int) -> None:
-        self._request("DELETE", f"export/{scale}/{entry_id}")
+        # Not resent when the answer is lost: a second DELETE of a deleted entry would say 404.
+        self.hook.request("DELETE", f"api/export/{scale}/{entry_id}", resend=False)
 
 
 def schedule_problem(schedule: object) -> str | None:

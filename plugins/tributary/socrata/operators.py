@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseOperator
 
-from tributary.socrata.backoff import RetryPolicy
-from tributary.socrata.csv_fallback import CsvFallback, slug
+from tributary.flags import flag
+from tributary.http_source import RetryPolicy
 from tributary.socrata.ledger import Publication
 from tributary.socrata.source import Source
-
-SIMULATE_PREFIX = "socrata/simulate"
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def publication_key(context: Any, dataset_id: str) -> str:
-    """The name of "this publication" across retries of one task instance: same DAG run, task,
-    map index and dataset means the same publication, so a retry resumes it."""
-    ti = context["ti"]
-    map_index = getattr(ti, "map_index", -1)
-    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/{map_index}/{dataset_id}"
-
-
-def simulate_fallback(dataset_id: str, key: str, folder: str | None = None) -> CsvFallback:
-    """Where a dry run of publication ``key`` writes its chunks: ``folder`` if given, else the lake
-    under ``socrata/simulate/<dataset_id>/<publication>/``."""
-    if folder:
-        return CsvFallback(folder=Path(folder) / dataset_id / slug(key))
-    from tributary.lake import open_lake  # noqa: PLC0415
-
-    return CsvFallback(lake=open_lake(), prefix=f"{SIMULATE_PREFIX}/{dataset_id}/{slug(key)}")
 
 
 class SocrataUpsertOperator(BaseOperator):
@@ -104,47 +77,31 @@ class SocrataUpsertOperator(BaseOperator):
         super().__init__(**kwargs)
         if bool(table) == bool(sql):
             raise ValueError(f"{self.task_id}: give exactly one of table= and sql=")
-        self.dataset_id = dataset_id
-        self.row_id = row_id
-        self.table = table
-        self.sql = sql
-        self.chunk_size = chunk_size
-        self.sync_deletes = sync_deletes
-        self.full = full
-        self.simulate = simulate
-        self.simulate_path = simulate_path
-        self.socrata_conn_id = socrata_conn_id
-        self.max_attempts = max_attempts
-        self.retry_base_delay = retry_base_delay
-        self.warehouse_url = warehouse_url
+        # What is published, how, as a dry run or not, and through which connections.
+        self.dataset_id, self.row_id, self.table, self.sql = dataset_id, row_id, table, sql
+        self.chunk_size, self.sync_deletes, self.full = chunk_size, sync_deletes, full
+        self.simulate, self.simulate_path = simulate, simulate_path
+        self.socrata_conn_id, self.warehouse_url = socrata_conn_id, warehouse_url
+        self.max_attempts, self.retry_base_delay = max_attempts, retry_base_delay
 
     def execute(self, context: Any) -> dict[str, Any]:
         from tributary.socrata.hook import SocrataHook  # noqa: PLC0415
-        from tributary.socrata.publisher import publish  # noqa: PLC0415
+        from tributary.socrata.publisher import destination, publication_key, send  # noqa: PLC0415
 
         chunk_size = int(self.chunk_size)
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
         hook = SocrataHook(self.socrata_conn_id, retry_policy=RetryPolicy(
             max_attempts=self.max_attempts, base_delay=self.retry_base_delay))
-        simulate = _flag(self.simulate)
-        try:
-            portal = hook.base_url
-            simulate = simulate or hook.simulate
-        except Exception:
-            if not simulate:
-                raise
-            portal = "(no connection)"  # a dry run needs no portal
-        key = publication_key(context, self.dataset_id)
+        portal, simulate = destination(hook, self._flag_argument("simulate"))
         pub = Publication(
-            key=key, portal=portal, dataset_id=self.dataset_id,
-            source_label=self.table or (self.sql or "").strip(), row_id=self.row_id,
-            chunk_size=chunk_size, simulate=simulate, sync_deletes=_flag(self.sync_deletes),
-            full=_flag(self.full))
-        fallback = simulate_fallback(self.dataset_id, key, self.simulate_path) if simulate else None
-        summary = publish(pub, Source(table=self.table or None, query=self.sql or None),
-                          portal=None if simulate else hook, fallback=fallback,
-                          warehouse_url=self.warehouse_url, emit=self.log.info)
+            key=publication_key(context, self.dataset_id), portal=portal,
+            dataset_id=self.dataset_id, source_label=self.table or (self.sql or "").strip(),
+            row_id=self.row_id, chunk_size=chunk_size, simulate=simulate,
+            sync_deletes=self._flag_argument("sync_deletes"), full=self._flag_argument("full"))
+        summary = send(pub, Source(table=self.table or None, query=self.sql or None), hook,
+                       simulate_path=self.simulate_path, warehouse_url=self.warehouse_url,
+                       emit=self.log.info)
         self.log.info("publication %s %s: %s rows sent in %s chunk(s) (%s created, %s updated, "
                       "%s deleted)%s", summary["run_id"], summary["status"], summary["rows_sent"],
                       summary["chunks_sent"], summary["rows_created"], summary["rows_updated"],
@@ -152,3 +109,6 @@ class SocrataUpsertOperator(BaseOperator):
                       f"; CSV files in {summary['output_path']}" if simulate else "")
         return summary
 
+    def _flag_argument(self, name: str) -> bool:
+        """The yes/no argument ``name`` (templated, so possibly text)."""
+        return flag(getattr(self, name), what=f"{self.task_id}: {name}")

@@ -13,14 +13,20 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tributary.errors import BadInput, SourceUnavailable
+
 
 class SocrataError(RuntimeError):
     """The portal refused a request; the message is the portal's own."""
 
-    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = body
+
+class SocrataUnavailable(SocrataError, SourceUnavailable):
+    """The portal did not answer, or still answered 429/5xx after the retries: Airflow retries."""
+
+
+class SocrataRefused(SocrataError, BadInput):
+    """The portal refused the request (401/403, another 4xx, a malformed answer) or the connection
+    is wrong: retrying cannot help, the task fails at once."""
 
 
 @dataclass(frozen=True)
@@ -74,15 +80,14 @@ def parse_upsert(text: str) -> UpsertResult:
     try:
         body = json.loads(text)
     except ValueError:
-        raise SocrataError(f"the portal answered with something that is not JSON: {text[:300]!r}",
-                           body=text) from None
+        raise SocrataError(f"the portal answered with something that is not JSON: {text[:300]!r}") from None
     if not isinstance(body, dict):
-        raise SocrataError(f"unexpected upsert response: {text[:300]!r}", body=text)
+        raise SocrataError(f"unexpected upsert response: {text[:300]!r}")
     if body.get("error") is True:
-        raise SocrataError(error_message(text), body=text)
+        raise SocrataError(error_message(text))
     keys = _LEGACY if any(k in body for k in ("Rows Created", "Rows Updated", "Errors")) else _NEW
     if not any(k in body for k in keys.values()):
-        raise SocrataError(f"unexpected upsert response: {text[:300]!r}", body=text)
+        raise SocrataError(f"unexpected upsert response: {text[:300]!r}")
     return UpsertResult(
         created=_count(body.get(keys["created"])),
         updated=_count(body.get(keys["updated"])),

@@ -28,19 +28,19 @@ from typing import Any
 import requests
 
 from tributary import warehouse
-from tributary.errors import MAX_CELL_CHARS, quote_input, reject_raw
+from tributary.errors import MAX_CELL_CHARS, TributaryError, quote_input, reject_raw
 from tributary.inputs import host_port, safe_name
-from tributary.traffic import catalog, documents, publish, unit_data
+from tributary.traffic import catalog, documents, publish, stages, unit_data
 from tributary.traffic.calendar import CITY_TZ, day_of_week, timebin
 from tributary.traffic.catalog import CatalogEntry
+from tributary.traffic.hooks import CameraHook
 from tributary.traffic.perfmet import Obs
-from tributary.traffic.stages import Item, ItemError, ItemResult, Stage, StageRun
+from tributary.traffic.stages import Item, ItemError, ItemResult, StageRun
 
 log = logging.getLogger("tributary.traffic")
 
 SOURCE = "gs"
 CONN_ID = "gridsmart"
-DEFAULT_TEMPLATE = "http://{ip}:8902"
 HEAVY_FEET = 17
 TURNS = {"S": "THRU", "L": "LEFT TURN", "R": "RIGHT TURN", "U": "U-TURN"}
 V8_FIELDS = [("count_version", int), ("site_version", int), ("timestamp", float),
@@ -55,21 +55,16 @@ MAX_ZONE_BYTES = 64 * 1024 * 1024
 
 
 def url_template() -> str:
-    from airflow.sdk import BaseHook  # noqa: PLC0415
-
-    try:
-        conn = BaseHook.get_connection(CONN_ID)
-    except Exception:  # no connection: talk to the cameras directly
-        return DEFAULT_TEMPLATE
-    return (conn.extra_dejson or {}).get("url_template", DEFAULT_TEMPLATE)
+    """The cameras' URL template (``{ip}`` for the device address), see `CameraHook`."""
+    return CameraHook(CONN_ID).url_template
 
 
 def _get(url: str) -> requests.Response | None:
     """The device's answer, or None when it is offline / has nothing (logged)."""
     try:
-        response = requests.get(url, timeout=(3, 30))
-    except requests.RequestException as exc:
-        log.warning("gridsmart: %s did not answer: %s", url, exc)
+        response = CameraHook(CONN_ID).request("GET", url)
+    except TributaryError as exc:  # offline, or no counts that day: the next run asks again
+        log.warning("gridsmart: %s", exc)
         return None
     if response.status_code != 200:
         log.warning("gridsmart: %s answered %s", url, response.status_code)
@@ -205,8 +200,7 @@ def aggregate(counts: list[dict[str, Any]], minutes: int = 15) -> list[dict[str,
 def _ingest_items(run: StageRun) -> list[Item]:
     items = []
     with run.db() as conn:
-        for i in range((run.end - run.start).days):
-            day = run.start + dt.timedelta(days=i)
+        for day in run.days:
             for device in unit_data.devices_for(conn, SOURCE, day):
                 items.append(Item(f"{device['device_name']} {day}", day, device["device_name"], device))
     return items
@@ -227,12 +221,6 @@ def _ingest(run: StageRun, item: Item) -> ItemResult:
                                      {"derived_from": name, "device_ip": device["device_ip"]}),
                         site.content))
     return ItemResult(objects, 1)
-
-
-def _standardize_items(run: StageRun) -> list[Item]:
-    with run.db() as conn:
-        found = catalog.entries(conn, "raw", SOURCE, run.start, run.end, id_ext="zip")
-    return [Item(e.pointer, e.day, e.id_base, e) for e in found]
 
 
 def _site(run: StageRun, name: str, day: dt.date) -> dict[str, Any]:
@@ -264,12 +252,7 @@ def _standardize(run: StageRun, item: Item) -> ItemResult:
     obs = [Obs(item.day, SOURCE, "volume", item.base, float(volume),
                dt.datetime.fromisoformat(min(times)) if times else None,
                dt.datetime.fromisoformat(max(times)) if times else None)]
-
-    def load_rejects(conn) -> None:
-        if rejects:
-            warehouse.record_rejects(conn, "raw_traffic", source.pointer, rejects)
-
-    return ItemResult(objects, volume, obs, [load_rejects])
+    return ItemResult(objects, volume, obs, [stages.reject_loader(source.pointer, rejects)])
 
 
 def _ready_items(run: StageRun) -> list[Item]:
@@ -342,29 +325,20 @@ TARGET = publish.Target(
      "month", "day", "hour", "minute"])
 
 
-def _publish_items(run: StageRun) -> list[Item]:
-    with run.db() as conn:
-        found = catalog.entries(conn, "ready", SOURCE, run.start, run.end, id_ext="json")
-    return [Item(e.pointer, e.day, e.id_base, e) for e in found if e.id_base.endswith("_agg15")]
-
-
 def _publish(run: StageRun, item: Item) -> ItemResult:
     source: CatalogEntry = item.payload
     document = documents.loads(run.read(source), source.pointer)
     rows = publish_rows(item.day, document["device"], document["data"])
-    return ItemResult(records=publish.publish_day(run, SOURCE, item.base, item.day, TARGET, rows))
+    return ItemResult(records=publish.publish_day(run, item, TARGET, rows))
 
 
-class _AnyAgg(dict):
-    def get(self, key, default=None):  # every *_agg15 item publishes to the one dataset
-        return TARGET if key.endswith("_agg15") else default
+def _is_aggregate(base: str) -> bool:
+    return base.endswith("_agg15")
 
 
-def stages() -> list[Stage]:
-    return [
-        Stage("ingest", SOURCE, "raw", _ingest_items, _ingest),
-        Stage("standardize", SOURCE, "rawjson", _standardize_items, _standardize),
-        Stage("ready", SOURCE, "ready", _ready_items, _ready),
-        Stage("publish", SOURCE, "portal", _publish_items, _publish,
-              is_done=publish.is_published(_AnyAgg())),
-    ]
+#: Ready goes per camera (its zones together); every camera's aggregates publish to one dataset.
+STAGES = stages.lake_stages(
+    SOURCE, ingest_items=_ingest_items, ingest=_ingest, standardize=_standardize, ready=_ready,
+    publish=_publish, raw_ext="zip",
+    items={"ready": _ready_items, "publish": stages.catalogued("ready", "json", wanted=_is_aggregate)},
+    published=publish.is_published(lambda base: TARGET if _is_aggregate(base) else None))

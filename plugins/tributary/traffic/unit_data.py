@@ -18,14 +18,13 @@ import logging
 from typing import Any
 
 import psycopg
-import requests
 
 from tributary import warehouse
-from tributary.errors import BadInput, SourceUnavailable, quote_input
 from tributary.inputs import InputRejected, safe_name
 from tributary.traffic import catalog
 from tributary.traffic.catalog import CatalogEntry
-from tributary.traffic.stages import Item, ItemResult, Stage, StageRun
+from tributary.traffic.hooks import InventoryHook
+from tributary.traffic.stages import Item, ItemResult, Stage, StageRun, reject_loader
 
 log = logging.getLogger("tributary.traffic")
 
@@ -43,32 +42,8 @@ def device_id(device: dict[str, Any]) -> str:
 
 
 def fetch_devices(device_type: str, conn_id: str = CONN_ID) -> list[dict[str, Any]]:
-    """The inventory's devices of one type, each with its ``device_id``."""
-    from airflow.exceptions import AirflowException  # noqa: PLC0415
-    from airflow.providers.http.hooks.http import HttpHook  # noqa: PLC0415
-
-    hook = HttpHook(method="GET", http_conn_id=conn_id)
-    token = hook.get_connection(conn_id).password
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        response = hook.run("/api/v1/devices", data={"device_type": device_type}, headers=headers,
-                            extra_options={"check_response": False, "timeout": 60})
-    except (requests.RequestException, AirflowException) as exc:
-        raise SourceUnavailable(f"inventory {conn_id!r} did not answer: {quote_input(exc)}") from None
-    status = response.status_code
-    if status >= 500 or status in (408, 429):
-        raise SourceUnavailable(f"inventory {conn_id!r} answered HTTP {status}: {quote_input(response.text)}")
-    if status >= 400:
-        raise BadInput(f"inventory {conn_id!r} refused the request (HTTP {status}; check the token "
-                       f"in the connection's password): {quote_input(response.text)}")
-    try:
-        devices = response.json()["records"]
-        if not isinstance(devices, list) or not all(isinstance(d, dict) for d in devices):
-            raise TypeError("records is not a list of objects")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadInput(f"inventory {conn_id!r}: the answer is not JSON with a list of device "
-                       f"records ({quote_input(exc)}): {quote_input(response.text)}") from None
-    return [{**d, "device_id": device_id(d)} for d in devices]
+    """The inventory's devices of one type (through `InventoryHook`), each with its ``device_id``."""
+    return [{**d, "device_id": device_id(d)} for d in InventoryHook(conn_id).devices(device_type)]
 
 
 def named_devices(devices: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[warehouse.Reject]]:
@@ -127,8 +102,7 @@ def devices_for(conn: psycopg.Connection, source: str, day: dt.date) -> list[dic
 
 def _items(run: StageRun) -> list[Item]:
     return [Item(f"unit data {source} {day}", day, "inventory", source)
-            for day in (run.start + dt.timedelta(days=i) for i in range((run.end - run.start).days))
-            for source in DEVICE_TYPES]
+            for day in run.days for source in DEVICE_TYPES]
 
 
 def _retrieve(run: StageRun, item: Item) -> ItemResult:
@@ -152,11 +126,9 @@ def _retrieve(run: StageRun, item: Item) -> ItemResult:
         warehouse.load(conn, "raw_traffic.device", DEVICE_COLUMNS, rows, mode="replace",
                        replace_where=("collection_date = %s and data_source = %s",
                                       [item.day, source]))
-        if rejects:
-            warehouse.record_rejects(conn, "raw_traffic", entry.pointer, rejects)
 
     return ItemResult(objects=[(entry, json.dumps(document, indent=1).encode())],
-                      records=len(devices), loads=[load])
+                      records=len(devices), loads=[load, reject_loader(entry.pointer, rejects)])
 
 
 def _done(run: StageRun, item: Item) -> bool:
