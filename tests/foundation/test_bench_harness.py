@@ -1,4 +1,4 @@
-"""How `make bench` reports several runs of one benchmark (unit tests: no benchmark is run)."""
+"""How `make bench` (bench/harness.py) reports several runs of one benchmark (unit tests: none is run)."""
 
 from bench.harness import Figure, Result, combine, machine
 
