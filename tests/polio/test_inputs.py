@@ -102,3 +102,10 @@ def test_reading_params_are_normalised_before_they_are_compared(polio_db, docume
         ({"region_column": "region", "campaign_column": "campaign", "ignore_columns": ["Code", "Note"]},)]
     assert ingest(path, url=url, ignore_columns=["Note"]).status == "loaded"  # Code is an indicator now
     assert query(url, "select count(*) from raw_polio.document") == [(2,)]
+
+
+def test_a_master_upload_takes_exactly_the_files_polio_metadata_reads():
+    """The upload kind restates the names (the platform does not import a domain): they must agree."""
+    from tributary.uploads import kinds
+
+    assert tuple(master_data.MASTER_FILES) == kinds.MASTER_FILES

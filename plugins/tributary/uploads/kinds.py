@@ -90,6 +90,8 @@ def _document_conf(placed: Placed, form: Form) -> dict[str, Any]:
     return conf
 
 
+#: The files `polio_metadata` reads (`tributary.polio.master_data.MASTER_FILES`), restated because
+#: the platform imports no domain; tests/polio/test_inputs.py keeps the two lists equal.
 MASTER_FILES = ("regions.csv", "campaigns.csv", "indicators.csv", "calculated_indicators.csv")
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
