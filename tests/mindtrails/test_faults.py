@@ -18,7 +18,7 @@ from tributary.lake import open_lake
 from tributary.mindtrails import export, pipeline, recover, rsa_fields
 from tributary.mindtrails.backups import ROOT
 from tributary.mindtrails.servers import load_server
-from tributary.mindtrails.site_client import SiteError, SiteRefused, SiteUnavailable
+from tributary.mindtrails.site_client import SiteError, SiteRefused, SiteUnavailable, StudySite
 
 from tests.mindtrails.conftest import connect_server, start_site
 
@@ -215,3 +215,19 @@ def test_private_key_is_masked(study_keys, site, monkeypatch):
     assert "private_key" not in repr(server) and site.password not in repr(server)
     assert study_keys[0] not in str(redact(f"key is {server.private_key}"))
     assert site.password not in str(redact(f"password {server.password}"))
+
+
+@pytest.mark.parametrize("mode", ["error500", "truncate"])
+def test_the_site_client_asks_again_before_giving_up(mode, study_keys, site, monkeypatch):
+    """Through `StudySiteHook` (the connection's max_attempts 2): a 500 or a body cut short is
+    asked for twice, then `SiteUnavailable` names the server and its connection."""
+    connect_server(monkeypatch, site, "epsilon", private_key=study_keys[0])
+    client = StudySite(load_server("epsilon"))
+    site.fault(mode, "OA")
+    before = site.state()["requests"]
+    with pytest.raises(SiteUnavailable, match=r"server 'epsilon' \(connection mindtrails_epsilon\): "
+                                              r"GET api/export/OA .*after 2 attempts"):
+        client.fetch("OA")
+    assert site.state()["requests"] - before == 2
+    site.fault(None)
+    assert client.fetch("OA") and client.hook.test_connection()[0]
