@@ -197,3 +197,36 @@ def test_duplicate_or_missing_row_ids_are_refused(soda, dataset):
             SocrataUpsertOperator(task_id="p", sql=sql, dataset_id=dataset,
                                   row_id="id").execute(task_context())
     assert json.dumps(soda.requests()) == "[]"
+
+
+class _Hook:
+    """A hook whose connection resolves to ``base_url`` (or raises ``missing``)."""
+
+    def __init__(self, base_url: str = "https://portal.test", simulate: bool = False,
+                 missing: Exception | None = None) -> None:
+        self._base_url, self.simulate, self.missing = base_url, simulate, missing
+
+    @property
+    def base_url(self) -> str:
+        if self.missing:
+            raise self.missing
+        return self._base_url
+
+
+def test_where_a_publication_goes_and_whether_it_is_a_dry_run():
+    from tributary.socrata.publisher import NO_PORTAL, destination
+
+    assert destination(_Hook(), False) == ("https://portal.test", False)
+    assert destination(_Hook(simulate=True), False) == ("https://portal.test", True)
+    assert destination(None, True) == (NO_PORTAL, True)  # a dry run needs no connection
+    gone = LookupError("no connection socrata_default")
+    assert destination(_Hook(missing=gone), True) == (NO_PORTAL, True)
+    with pytest.raises(LookupError):
+        destination(_Hook(missing=gone), False)
+
+
+def test_a_yes_no_argument_that_is_neither_is_refused():
+    from tributary.errors import BadInput
+
+    with pytest.raises(BadInput, match="publish: full must be true or false"):
+        publish("public.anything", "abcd-1234", full="maybe", simulate=True)

@@ -84,6 +84,7 @@ def test_a_declaration_on_a_source_is_refused():
     ({"chunk_size": 0}, "chunk_size must be"),
     ({"schedule": "every day"}, "cron expression"),
     ({"where": "true; drop table polio.datapoint"}, "one SQL condition"),
+    ({"sync_deletes": "maybe"}, "open_thing: sync_deletes must be true or false"),
 ])
 def test_bad_settings_are_refused(meta, reason):
     manifest = _manifest()

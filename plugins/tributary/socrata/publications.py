@@ -104,8 +104,7 @@ def run(name: str, *, key: str, simulate: bool = False, full: bool = False,
     extra says ``"simulate": true``. Raises `UnknownPublication` / `DeclarationError` before any
     read, and `NotConfigured` (a skip) when the deployment does not publish it.
     """
-    from tributary.socrata.operators import simulate_fallback  # noqa: PLC0415
-    from tributary.socrata.publisher import publish  # noqa: PLC0415
+    from tributary.socrata.publisher import destination, send  # noqa: PLC0415
     from tributary.socrata.source import Source  # noqa: PLC0415
 
     declaration = (registry or registry_module.load()).get(name)
@@ -113,7 +112,7 @@ def run(name: str, *, key: str, simulate: bool = False, full: bool = False,
     if hook is None and not simulate:
         raise NotConfigured(f"{name}: no portal connection {conn_id!r} in this deployment; "
                             "skipped (add the connection to publish, or run with simulate)")
-    simulate = simulate or bool(hook and hook.simulate)
+    portal, simulate = destination(hook, simulate)
     connection_ids = (hook.extra.get("datasets") if hook else None) or {}
     if not isinstance(connection_ids, Mapping):
         raise BadInput(f"connection {conn_id!r}: extra 'datasets' must map publication -> dataset id")
@@ -125,22 +124,21 @@ def run(name: str, *, key: str, simulate: bool = False, full: bool = False,
                 f"in Variable {registry_module.DATASET_IDS_VARIABLE} or the connection extra "
                 "'datasets')")
         dataset_id = f"unassigned-{name}"  # a dry run only names its folder after it
-    portal = hook.base_url if hook is not None else "(no connection)"
     pub = publication(declaration, key=key, portal=portal, dataset_id=dataset_id,
                       simulate=simulate, full=full)
-    fallback = simulate_fallback(dataset_id, key, simulate_path) if simulate else None
     emit(f"publication {name}: {declaration.relation} -> {portal} dataset {dataset_id}"
          f"{' (simulate: CSV files, nothing sent)' if simulate else ''}")
-    return publish(pub, Source(query=source_query(declaration)), portal=None if simulate else hook,
-                   fallback=fallback, warehouse_url=warehouse_url, emit=emit)
+    return send(pub, Source(query=source_query(declaration)), hook, simulate_path=simulate_path,
+                warehouse_url=warehouse_url, emit=emit)
 
 
 def run_in_task(name: str, *, simulate: bool, full: bool, context: Mapping[str, Any]) -> dict[str, Any]:
     """`run` for an Airflow task: the publication key is the task instance's, so a retry resumes."""
-    ti = context["ti"]
-    key = (f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/{getattr(ti, 'map_index', -1)}/{name}")
+    from tributary.socrata.publisher import publication_key  # noqa: PLC0415
+
     try:
-        summary = run(name, key=key, simulate=simulate, full=full, emit=log.info)
+        summary = run(name, key=publication_key(context, name), simulate=simulate, full=full,
+                      emit=log.info)
     except NotConfigured as exc:
         log.warning("%s", exc)
         raise

@@ -17,6 +17,10 @@ This is the operator's work without Airflow around it:
   datasets without a row identifier and when the row identifier changes;
 - **proof**: afterwards the portal's row count must match what the dataset should hold; a
   mismatch fails the publication with both numbers (on ``publish.run`` too).
+
+Every way rows leave goes through `send` (the operator, the declared publications); a dry run
+writes its CSV files where `simulate_fallback` says, in chunks written by `write_chunks` (also
+what a traffic publish stage writes when simulating).
 """
 
 from __future__ import annotations
@@ -24,16 +28,17 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import requests
 
 from tributary import warehouse
 from tributary.socrata import ledger, revision, schema, soda
-from tributary.socrata.csv_fallback import CsvFallback
+from tributary.socrata.csv_fallback import CsvFallback, slug
 from tributary.socrata.ledger import Chunk, Publication
 from tributary.socrata.prefetch import Prefetch
 from tributary.socrata.responses import SocrataError, UpsertResult
@@ -56,6 +61,11 @@ log = logging.getLogger(__name__)
 #: The portal may count a moment behind its last answer: ask this often, this far apart.
 VERIFY_ATTEMPTS = 3
 VERIFY_WAIT = 0.5
+
+#: Where in the lake a dry run writes its CSV files (by dataset and publication).
+SIMULATE_PREFIX = "socrata/simulate"
+#: The portal a dry run without a connection names in the ledger.
+NO_PORTAL = "(no connection)"
 
 
 class PublishError(SocrataError):
@@ -125,6 +135,68 @@ class ChunkRecorder:
                 raise
         finally:
             self._pool.shutdown()
+
+
+def publication_key(context: Mapping[str, Any], name: str) -> str:
+    """The name of "this publication" across retries of one task instance: same DAG run, task,
+    map index and dataset (or publication) ``name`` means the same publication, so a retry
+    resumes it."""
+    ti = context["ti"]
+    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/{getattr(ti, 'map_index', -1)}/{name}"
+
+
+def simulate_fallback(dataset_id: str, key: str, folder: str | None = None) -> CsvFallback:
+    """Where a dry run of publication ``key`` writes its chunks: ``folder`` if given, else the lake
+    under ``socrata/simulate/<dataset_id>/<publication>/``."""
+    if folder:
+        return CsvFallback(folder=Path(folder) / dataset_id / slug(key))
+    from tributary.lake import open_lake  # noqa: PLC0415
+
+    return CsvFallback(lake=open_lake(), prefix=f"{SIMULATE_PREFIX}/{dataset_id}/{slug(key)}")
+
+
+def destination(hook: Any, simulate: bool) -> tuple[str, bool]:
+    """The portal a publication goes to (``hook``'s URL) and whether it is a dry run: asked for,
+    or the connection's extra says ``"simulate": true``. A dry run needs no connection (``hook``
+    None or unresolvable: `NO_PORTAL`); anything else raises what resolving it raised."""
+    if hook is None:
+        return NO_PORTAL, simulate
+    try:
+        return hook.base_url, simulate or bool(hook.simulate)
+    except Exception:
+        if not simulate:
+            raise
+        return NO_PORTAL, True
+
+
+def send(pub: Publication, source: Source, hook: Portal | None, *,
+         simulate_path: str | None = None, warehouse_url: str | None = None,
+         emit: Callable[[str], None] = log.info) -> dict[str, Any]:
+    """`publish` to the portal of ``hook``, or, when ``pub.simulate``, as CSV files to
+    ``simulate_path`` (default: the lake, `simulate_fallback`)."""
+    fallback = simulate_fallback(pub.dataset_id, pub.key, simulate_path) if pub.simulate else None
+    return publish(pub, source, portal=None if pub.simulate else hook, fallback=fallback,
+                   warehouse_url=warehouse_url, emit=emit)
+
+
+def write_chunks(reader, source: Source, columns: Sequence[tuple[str, int]], row_id: str | None,
+                 chunk_size: int, fallback: CsvFallback) -> tuple[int, int]:
+    """Every row of ``source`` as a dry run writes it: its SODA objects, in row-identifier order,
+    ``chunk_size`` to a CSV file of ``fallback`` (none for no rows). Returns (rows, files).
+    ``reader`` must not be in autocommit mode outside a transaction (a server-side cursor)."""
+    rows = files = 0
+    for files, chunk in enumerate(_objects(reader, source, columns, row_id, chunk_size), 1):
+        fallback.write(files, chunk)
+        rows += len(chunk)
+    return rows, files
+
+
+def _objects(reader, source: Source, columns: Sequence[tuple[str, int]], row_id: str | None,
+             chunk_size: int) -> Iterator[list[dict[str, Any]]]:
+    """Every row of ``source`` as SODA objects, ``chunk_size`` at a time, by row identifier."""
+    statement, params = changed_rows(source, columns, row_id)
+    return (soda.objects(rows.pieces)
+            for rows in stream_rows(reader, statement, params, row_id, chunk_size))
 
 
 def publish(pub: Publication, source: Source, *, portal: Portal | None,
@@ -372,20 +444,15 @@ def _replace(pub: Publication, source: Source, columns: Sequence[tuple[str, int]
     """Every row in one revision (or, simulating, in CSV files); the ledger follows the portal."""
     names = [n for n, _ in columns]
     row_id = pub.row_id or None
-    statement, params = changed_rows(source, columns, row_id)
-    objects = (soda.objects(rows.pieces)
-               for rows in stream_rows(reader, statement, params, row_id, pub.chunk_size))
     if pub.simulate:
-        rows = number = 0
-        for number, chunk in enumerate(objects, 1):
-            fallback.write(number, chunk)
-            rows += len(chunk)
+        rows, number = write_chunks(reader, source, columns, row_id, pub.chunk_size, fallback)
         reader.commit()
         with book.transaction():
             ledger.set_revision(book, run.run_id, "(simulated)", rows, number)
             ledger.set_sent(book, run.run_id, rows, 0)
         emit(f"simulated a replace: {rows:,} rows in {number} CSV file(s)")
         return
+    objects = _objects(reader, source, columns, row_id, pub.chunk_size)
     done = revision.replace(portal, pub.dataset_id, names, objects, row_id=row_id, emit=emit)
     reader.commit()
     with book.transaction():

@@ -30,6 +30,7 @@ from typing import Any
 
 from tributary import settings
 from tributary.errors import BadInput, quote_input
+from tributary.flags import flag
 
 #: Column types of a Socrata dataset, as its API names them (`dataTypeName` / SoQL types).
 SODA_TYPES = frozenset({
@@ -170,7 +171,8 @@ def declare(exposure: Mapping[str, Any], meta: Mapping[str, Any],
         name=name, model=node["unique_id"], relation=f"{node['schema']}.{_relation_name(node)}",
         domain=node["fqn"][1], columns=columns, row_id=row_id, dataset_id=dataset_id,
         where=_where(name, meta.get("where")), chunk_size=_chunk_size(name, meta.get("chunk_size")),
-        sync_deletes=_flag(name, "sync_deletes", meta.get("sync_deletes")),
+        sync_deletes=flag(meta.get("sync_deletes"), what=f"{name}: sync_deletes",
+                          error=DeclarationError),
         schedule=_schedule(name, meta.get("schedule")), mode=mode,
         label=exposure.get("label") or name)
 
@@ -233,14 +235,6 @@ def _chunk_size(name: str, value: Any) -> int:
         return DEFAULT_CHUNK_SIZE
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CHUNK_SIZE:
         raise DeclarationError(f"{name}: chunk_size must be 1 to {MAX_CHUNK_SIZE:,}, not {value!r}")
-    return value
-
-
-def _flag(name: str, key: str, value: Any) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise DeclarationError(f"{name}: {key} must be true or false, not {value!r}")
     return value
 
 

@@ -20,11 +20,11 @@ from typing import Any
 
 from tributary import warehouse
 from tributary.errors import MAX_CELL_CHARS, reject_raw
-from tributary.traffic import catalog, documents, publish, unit_data
+from tributary.traffic import catalog, documents, publish, stages, unit_data
 from tributary.traffic.calendar import CITY_TZ, day_of_week, localise
 from tributary.traffic.catalog import CatalogEntry
 from tributary.traffic.perfmet import Obs
-from tributary.traffic.stages import Item, ItemError, ItemResult, Stage, StageRun
+from tributary.traffic.stages import Item, ItemError, ItemResult, StageRun
 
 SOURCE = "bt"
 LANDING = "landing/bluetooth/"
@@ -163,13 +163,9 @@ def reader_obs(day: dt.date, data: list[dict[str, Any]]) -> list[Obs]:
 # --- stages --------------------------------------------------------------------------------
 
 
-def _days(run: StageRun) -> set[dt.date]:
-    return {run.start + dt.timedelta(days=i) for i in range((run.end - run.start).days)}
-
-
 def _ingest_items(run: StageRun) -> list[Item]:
     items = []
-    days = _days(run)
+    days = set(run.days)
     for obj in run.lake.list(LANDING):
         name = obj.path.rsplit("/", 1)[-1]
         parsed = parse_file_name(name)
@@ -184,14 +180,6 @@ def _ingest(run: StageRun, item: Item) -> ItemResult:
     entry = CatalogEntry("raw", SOURCE, base, "txt", item.day,
                          {"derived_from": item.base, "bytes": len(data)})
     return ItemResult(objects=[(entry, data)], records=data.count(b"\n"))
-
-
-def _repository_items(repository: str, ext: str) -> Callable[[StageRun], list[Item]]:
-    def items(run: StageRun) -> list[Item]:
-        with run.db() as conn:
-            found = catalog.entries(conn, repository, SOURCE, run.start, run.end, id_ext=ext)
-        return [Item(e.pointer, e.day, e.id_base, e) for e in found if e.id_base in FILE_TYPES]
-    return items
 
 
 def _standardize(run: StageRun, item: Item) -> ItemResult:
@@ -211,14 +199,9 @@ def _standardize(run: StageRun, item: Item) -> ItemResult:
                                            bad_timestamps=parsed.bad_times,
                                            rejected_lines=len(parsed.rejects)),
                 "data": parsed.data}
-    rejects = parsed.rejects
-
-    def load_rejects(conn) -> None:
-        if rejects:
-            warehouse.record_rejects(conn, "raw_traffic", source.pointer, rejects)
-
     obs = reader_obs(item.day, parsed.data) if file_type.kind == "unmatched" else []
-    return ItemResult([(entry, documents.dumps(document))], len(parsed.data), obs, [load_rejects])
+    return ItemResult([(entry, documents.dumps(document))], len(parsed.data), obs,
+                      [stages.reject_loader(source.pointer, parsed.rejects)])
 
 
 def join_unit_data(file_type: FileType, data: list[dict[str, Any]],
@@ -333,15 +316,11 @@ def _publish(run: StageRun, item: Item) -> ItemResult:
             iaf = documents.loads(run.read(iaf_entries[0]), iaf_entries[0].pointer)["data"]
     counter = address_counter(iaf, data) if source.id_base != "Austin_bt_summary_15" else {}
     rows = publish_rows(source.id_base, item.day, data, counter)
-    sent = publish.publish_day(run, SOURCE, source.id_base, item.day, PUBLISH[source.id_base], rows)
+    sent = publish.publish_day(run, item, PUBLISH[source.id_base], rows)
     return ItemResult(records=sent)
 
 
-def stages() -> list[Stage]:
-    return [
-        Stage("ingest", SOURCE, "raw", _ingest_items, _ingest),
-        Stage("standardize", SOURCE, "rawjson", _repository_items("raw", "txt"), _standardize),
-        Stage("ready", SOURCE, "ready", _repository_items("rawjson", "json"), _ready),
-        Stage("publish", SOURCE, "portal", _repository_items("ready", "json"), _publish,
-              is_done=publish.is_published(PUBLISH)),
-    ]
+STAGES = stages.lake_stages(
+    SOURCE, ingest_items=_ingest_items, ingest=_ingest, standardize=_standardize, ready=_ready,
+    publish=_publish, raw_ext="txt", wanted=FILE_TYPES.__contains__,
+    published=publish.is_published(PUBLISH.get))

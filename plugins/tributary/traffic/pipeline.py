@@ -24,11 +24,10 @@ log = logging.getLogger("tributary.traffic")
 
 SOURCES: dict[str, list[Stage]] = {
     "unit_data": [unit_data.STAGE],
-    "bluetooth": bluetooth.stages(),
-    "wavetronix": wavetronix.stages(),
-    "gridsmart": gridsmart.stages(),
+    "bluetooth": bluetooth.STAGES,
+    "wavetronix": wavetronix.STAGES,
+    "gridsmart": gridsmart.STAGES,
 }
-STAGE_NAMES = ("ingest", "standardize", "ready", "publish")
 
 
 def stage(source: str, name: str) -> Stage:

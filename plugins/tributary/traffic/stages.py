@@ -33,6 +33,7 @@ from tributary.errors import BadInput, TributaryError, quote_input
 from tributary.inputs import resolve_output_folder
 from tributary.lake import open_lake
 from tributary.traffic import catalog, perfmet
+from tributary.traffic.calendar import days_between
 from tributary.traffic.catalog import CatalogEntry
 
 log = logging.getLogger("tributary.traffic")
@@ -112,6 +113,11 @@ class StageRun:
     def read(self, entry: CatalogEntry) -> bytes:
         return self.lake.get_bytes(entry.pointer)
 
+    @property
+    def days(self) -> list[dt.date]:
+        """The run's collection days, [start, end)."""
+        return days_between(self.start, self.end)
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -136,6 +142,60 @@ class StageReport:
     def summary(self) -> str:
         return (f"{self.data_source}.{self.stage}: {len(self.done)} done, {len(self.skipped)} "
                 f"already there, {len(self.failed)} failed, {self.records:,} records")
+
+
+#: The stages of a lake source, each with the repository it writes ("portal": publish stages
+#: rows for the portal).
+LAKE_STAGES = (("ingest", "raw"), ("standardize", "rawjson"), ("ready", "ready"),
+               ("publish", "portal"))
+
+ListItems = Callable[[StageRun], list[Item]]
+Process = Callable[[StageRun, Item], ItemResult]
+
+
+def every(base: str) -> bool:
+    """Wants every item base."""
+    return True
+
+
+def lake_stages(data_source: str, *, ingest_items: ListItems, ingest: Process,
+                standardize: Process, ready: Process, publish: Process, raw_ext: str,
+                published: Callable[[StageRun, Item], bool],
+                wanted: Callable[[str], bool] = every,
+                items: Mapping[str, ListItems] | None = None) -> list[Stage]:
+    """A source's `LAKE_STAGES`, each with its process. Ingest lists its own items; each later
+    stage's items are what the stage before it wrote (raw entries with extension ``raw_ext``,
+    JSON after that) whose base is ``wanted``, unless ``items`` names the stage's own lister.
+    ``published`` is the publish stage's "target has it" check."""
+    listers = {"ingest": ingest_items, "standardize": catalogued("raw", raw_ext, wanted),
+               "ready": catalogued("rawjson", "json", wanted),
+               "publish": catalogued("ready", "json", wanted), **(items or {})}
+    processes = {"ingest": ingest, "standardize": standardize, "ready": ready, "publish": publish}
+    return [Stage(name, data_source, target, listers[name], processes[name],
+                  is_done=published if name == "publish" else None)
+            for name, target in LAKE_STAGES]
+
+
+def catalogued(repository: str, ext: str,
+               wanted: Callable[[str], bool] = every) -> ListItems:
+    """Lists a stage's items: the run's source's entries in ``repository`` with extension
+    ``ext`` whose base is ``wanted``, each as an item labelled by its pointer (the entry as its
+    payload)."""
+    def items(run: StageRun) -> list[Item]:
+        with run.db() as conn:
+            found = catalog.entries(conn, repository, run.data_source, run.start, run.end,
+                                    id_ext=ext)
+        return [Item(e.pointer, e.day, e.id_base, e) for e in found if wanted(e.id_base)]
+    return items
+
+
+def reject_loader(source: str, rejects: list[warehouse.Reject]) -> Callable[[Any], None]:
+    """An item's warehouse load recording its rejected lines of ``source`` (a lake pointer) in
+    ``raw_traffic.reject``; nothing when there are none."""
+    def load(conn: Any) -> None:
+        if rejects:
+            warehouse.record_rejects(conn, "raw_traffic", source, rejects)
+    return load
 
 
 def target_has(run: StageRun, stage: Stage, item: Item) -> bool:

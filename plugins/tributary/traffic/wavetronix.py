@@ -28,11 +28,11 @@ from typing import Any
 
 from tributary import warehouse
 from tributary.errors import MAX_CELL_CHARS, MAX_COLUMNS, BadInput, quote_input, reject_raw
-from tributary.traffic import catalog, documents, publish, unit_data
+from tributary.traffic import catalog, documents, publish, stages, unit_data
 from tributary.traffic.calendar import day_of_week, localise, timebin_label
 from tributary.traffic.catalog import CatalogEntry
 from tributary.traffic.perfmet import Obs
-from tributary.traffic.stages import Item, ItemError, ItemResult, Stage, StageRun
+from tributary.traffic.stages import Item, ItemError, ItemResult, StageRun
 
 SOURCE = "wt"
 BASE = "wavetronix"
@@ -102,7 +102,7 @@ def _ingest_items(run: StageRun) -> list[Item]:
     items = []
     with run.db() as conn:
         known = catalog.entries(conn, "raw", SOURCE, run.start, run.end, id_ext="csv")
-    for day in (run.start + dt.timedelta(days=i) for i in range((run.end - run.start).days)):
+    for day in run.days:
         start, end = _day_bounds(day)
         # a part catalogued without a mark (before parts existed) covers the whole day
         parts = {e.id_base: Part(e.metadata.get("after"),
@@ -235,14 +235,6 @@ def volume_obs(day: dt.date, totals: dict[str, list]) -> list[Obs]:
             for name, (total, lo, hi) in sorted(totals.items())]
 
 
-def _items(repository: str, ext: str):
-    def items(run: StageRun) -> list[Item]:
-        with run.db() as conn:
-            found = catalog.entries(conn, repository, SOURCE, run.start, run.end, id_ext=ext)
-        return [Item(e.pointer, e.day, e.id_base, e) for e in found if is_part(e.id_base)]
-    return items
-
-
 def _standardize(run: StageRun, item: Item) -> ItemResult:
     source: CatalogEntry = item.payload
     data, rejects = standardize_rows(documents.text_lines(run.read(source), source.pointer))
@@ -259,13 +251,9 @@ def _standardize(run: StageRun, item: Item) -> ItemResult:
     document = {"header": documents.header(entry, "wavetronix", data_source="wavetronix",
                                            origin_filename=source.pointer.rsplit("/", 1)[-1]),
                 "data": data}
-
-    def load_rejects(conn) -> None:
-        if rejects:
-            warehouse.record_rejects(conn, "raw_traffic", source.pointer, rejects)
-
     return ItemResult([(entry, documents.dumps(document))], len(data),
-                      volume_obs(item.day, merge_totals(*others, totals)), [load_rejects])
+                      volume_obs(item.day, merge_totals(*others, totals)),
+                      [stages.reject_loader(source.pointer, rejects)])
 
 
 def _ready(run: StageRun, item: Item) -> ItemResult:
@@ -321,20 +309,11 @@ def _publish(run: StageRun, item: Item) -> ItemResult:
     source: CatalogEntry = item.payload
     data = documents.loads(run.read(source), source.pointer)["data"]
     rows = [publish_row(item.day, r) for r in data]
-    return ItemResult(records=publish.publish_day(run, SOURCE, item.base, item.day, TARGET, rows))
+    return ItemResult(records=publish.publish_day(run, item, TARGET, rows))
 
 
-class _Parts(dict):
-    def get(self, key, default=None):  # every part of a day publishes to the one dataset
-        return TARGET if is_part(key) else default
-
-
-def stages() -> list[Stage]:
-    return [
-        Stage("ingest", SOURCE, "raw", _ingest_items, _ingest),
-        Stage("standardize", SOURCE, "rawjson", _items("raw", "csv"), _standardize),
-        Stage("ready", SOURCE, "ready", _items("rawjson", "json"), _ready),
-        Stage("publish", SOURCE, "portal", _items("ready", "json"), _publish,
-              is_done=publish.is_published(_Parts())),
-    ]
-
+#: Every part of a day goes through each stage on its own, and publishes to the one dataset.
+STAGES = stages.lake_stages(
+    SOURCE, ingest_items=_ingest_items, ingest=_ingest, standardize=_standardize, ready=_ready,
+    publish=_publish, raw_ext="csv", wanted=is_part,
+    published=publish.is_published(lambda base: TARGET if is_part(base) else None))
