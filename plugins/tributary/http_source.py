@@ -100,7 +100,8 @@ class HttpSourceHook(BaseHook):
     """An outside HTTP source behind an Airflow connection (conn type ``http`` unless a subclass
     says otherwise). Subclasses name their connection, auth, timeouts, retry defaults and errors.
 
-    :param conn_id: the Airflow connection to use (the class's ``default_conn_name`` if omitted).
+    :param conn_id: the Airflow connection to use (the class's ``default_conn_name`` if omitted);
+        also accepted under the class's ``conn_name_attr`` (``socrata_conn_id=...``).
     :param retry_policy: overrides the connection's ``max_attempts`` / ``retry_delay``.
     :param sleep: the wait function between attempts (tests pass a recording one).
     """
@@ -113,8 +114,8 @@ class HttpSourceHook(BaseHook):
     #: ``basic`` (login + password), ``bearer`` (the password is a token) or ``None``.
     auth_type: ClassVar[str | None] = "basic"
     default_scheme: ClassVar[str] = "https"
-    connect_timeout: ClassVar[float] = 10.0
-    read_timeout: ClassVar[float] = 60.0
+    #: (connect, read) seconds, unless the extras ``connect_timeout`` / ``timeout`` say otherwise.
+    timeouts: ClassVar[tuple[float, float]] = (10.0, 60.0)
     default_retry: ClassVar[RetryPolicy] = RetryPolicy()
     #: The errors raised; a source may narrow them to its own (subclasses of these).
     unavailable_error: ClassVar[type[SourceUnavailable]] = SourceUnavailable
@@ -122,8 +123,11 @@ class HttpSourceHook(BaseHook):
     user_agent: ClassVar[str] = "tributary/0.1"
 
     def __init__(self, conn_id: str | None = None, *, retry_policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, **named: str) -> None:
         super().__init__()
+        conn_id = conn_id or named.pop(self.conn_name_attr, None)
+        if named:
+            raise TypeError(f"{type(self).__name__}: unexpected arguments {sorted(named)}")
         setattr(self, self.conn_name_attr, conn_id or self.default_conn_name)
         self._retry_policy = retry_policy
         self._sleep = sleep
@@ -198,8 +202,8 @@ class HttpSourceHook(BaseHook):
     @property
     def timeout(self) -> tuple[float, float]:
         """(connect, read) seconds: the extras ``connect_timeout`` and ``timeout`` win."""
-        return (self._number("connect_timeout", self.connect_timeout),
-                self._number("timeout", self.read_timeout))
+        connect, read = self.timeouts
+        return self._number("connect_timeout", connect), self._number("timeout", read)
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:

@@ -169,7 +169,7 @@ def test_timeouts_come_from_the_extras(source, server):
         hook.request("GET", "/slow")
     assert time.monotonic() - started < 0.9
     plain, _ = source(Answer())
-    assert plain.timeout == (HttpSourceHook.connect_timeout, HttpSourceHook.read_timeout)
+    assert plain.timeout == HttpSourceHook.timeouts
 
 
 def test_retry_policy_comes_from_the_extras_unless_given(source):

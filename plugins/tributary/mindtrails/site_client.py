@@ -43,16 +43,12 @@ class StudySiteHook(HttpSourceHook):
     conn_type = "http"
     hook_name = "MindTrails study website"
 
-    connect_timeout = 5.0
-    read_timeout = 60.0
+    timeouts = (5.0, 60.0)
     #: A few quick attempts: a longer outage is the task's retries' business.
     default_retry = RetryPolicy(max_attempts=3)
     unavailable_error = SiteUnavailable
     refused_error = SiteRefused
     test_path = "/api/export/"
-
-    def __init__(self, mindtrails_conn_id: str = default_conn_name, **kwargs: Any) -> None:
-        super().__init__(mindtrails_conn_id, **kwargs)
 
     @classmethod
     def for_server(cls, name: str, **kwargs: Any) -> StudySiteHook:

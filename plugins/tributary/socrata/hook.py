@@ -45,16 +45,12 @@ class SocrataHook(HttpSourceHook):
     conn_type = connection_form.CONN_TYPE
     hook_name = "Socrata"
 
-    connect_timeout = CONNECT_TIMEOUT
-    read_timeout = DEFAULT_READ_TIMEOUT
+    timeouts = (CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
     default_retry = RetryPolicy()
     unavailable_error = SocrataUnavailable
     refused_error = SocrataRefused
     user_agent = "tributary-socrata/0.1"
     test_path: ClassVar[str] = "/api/views.json?limit=1"
-
-    def __init__(self, socrata_conn_id: str = default_conn_name, **kwargs: Any) -> None:
-        super().__init__(socrata_conn_id, **kwargs)
 
     # --- the web UI form (Airflow 3.2+ reads the same from provider info) ----------------------
 

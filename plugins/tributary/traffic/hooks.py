@@ -1,5 +1,5 @@
 """The traffic sources reached over HTTP, as hooks on the shared base (`tributary.http_source`):
-the city's device inventory and the GRIDSMART cameras. Both use connections of type ``http``."""
+the city's device inventory and the GRIDSMART cameras. Both use connections of type ``http`` (the base's)."""
 
 from __future__ import annotations
 
@@ -19,18 +19,13 @@ class InventoryHook(HttpSourceHook):
 
     conn_name_attr = "inventory_conn_id"
     default_conn_name = "traffic_inventory"
-    conn_type = "http"
     hook_name = "Traffic device inventory"
 
     auth_type = "bearer"
     default_scheme = "http"
-    connect_timeout = 60.0
-    read_timeout = 60.0
+    timeouts = (60.0, 60.0)
     default_retry = RetryPolicy(max_attempts=3)
     test_path = "/api/v1/devices"
-
-    def __init__(self, inventory_conn_id: str = default_conn_name, **kwargs: Any) -> None:
-        super().__init__(inventory_conn_id, **kwargs)
 
     def devices(self, device_type: str) -> list[dict[str, Any]]:
         """The inventory's devices of one type, as the API lists them (``records``)."""
@@ -52,26 +47,18 @@ class InventoryHook(HttpSourceHook):
 class CameraHook(HttpSourceHook):
     """The GRIDSMART cameras' APIs. Each device answers at ``url_template`` with its address for
     ``{ip}``: ``http://{ip}:8902`` unless the connection ``gridsmart`` (optional) gives another
-    in its extra (a stand-in, a proxy). No auth; short timeouts and one retry, since a camera
-    that does not answer is asked again by the next run.
+    in its extra (a stand-in, a proxy). No auth (the connection has no login); short timeouts.
 
     :param gridsmart_conn_id: the Airflow connection, ``gridsmart`` by default.
     """
 
     conn_name_attr = "gridsmart_conn_id"
     default_conn_name = "gridsmart"
-    conn_type = "http"
     hook_name = "GRIDSMART cameras"
 
-    auth_type = None
-    default_scheme = "http"
-    connect_timeout = 3.0
-    read_timeout = 30.0
-    default_retry = RetryPolicy(max_attempts=2)
     DEFAULT_TEMPLATE = "http://{ip}:8902"
-
-    def __init__(self, gridsmart_conn_id: str = default_conn_name, **kwargs: Any) -> None:
-        super().__init__(gridsmart_conn_id, **kwargs)
+    timeouts = (3.0, 30.0)
+    default_retry = RetryPolicy(max_attempts=2)  # a camera still not answering waits for the next run
 
     @cached_property
     def connection(self):
