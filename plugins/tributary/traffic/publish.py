@@ -54,7 +54,8 @@ def is_published(target_for: Callable[[str], Target | None]) -> Callable[[StageR
 
 
 def publish_day(run: StageRun, item: Item, target: Target, rows: list[tuple]) -> int:
-    """Stage and record one item's rows; in simulate mode write them as CSV files instead."""
+    """Stage and record one item's rows; the number staged. A dry run stages them the same way,
+    writes them as the publication's CSV files, and rolls the staging back."""
     key = target.columns.index(target.row_id)
     rows = list({row[key]: row for row in rows}.values())  # a repeated line is one portal row
     with run.tx() as conn:
