@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tributary.errors import BadInput, SourceUnavailable
 from tributary.http_source import RetryPolicy
 from tributary.provider import get_provider_info
 from tributary.socrata import soda as soda_json
@@ -41,6 +42,8 @@ def test_session_carries_auth_app_token_and_simulate_flag(monkeypatch):
     assert hook.simulate and hook.timeout == (10.0, 42.0)
     legacy = hook_for(monkeypatch, {"host": "x.gov", "extra": {"extra__socrata__app_token": "t2"}})
     assert legacy.get_conn().headers["X-App-Token"] == "t2" and not legacy.simulate
+    with pytest.raises(BadInput, match="connection 'socrata_unit': extra 'simulate' must be true or false"):
+        _ = hook_for(monkeypatch, {"host": "x.gov", "extra": {"simulate": "maybe"}}).simulate
 
 
 def test_connection_type_is_registered_with_its_form():
@@ -63,15 +66,17 @@ def test_retries_are_bounded(soda, dataset):
     waits: list[float] = []
     hook = SocrataHook(retry_policy=RetryPolicy(max_attempts=3, base_delay=0.1), sleep=waits.append)
     soda.add_fault(500, on_request=1, times=10, body="database is down")
-    with pytest.raises(SocrataError, match="still answered 500 after 3 attempts: .*database is down"):
+    with pytest.raises(SocrataError, match="still answered 500 after 3 attempts: .*database is down") as failed:
         hook.upsert(dataset, soda_json.body([json.dumps({"id": 1}).encode()]))
     assert len(soda.requests()) == 3 and len(waits) == 2
+    assert isinstance(failed.value, SourceUnavailable)  # Airflow retries the task
 
 
 def test_wrong_app_token_is_refused(soda, dataset, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_SOCRATA_DEFAULT", soda.connection_json(extra={"app_token": "nope"}))
-    with pytest.raises(SocrataError, match="403.*Invalid app_token"):
+    with pytest.raises(SocrataError, match="403.*Invalid app_token") as refused:
         SocrataHook().upsert(dataset, soda_json.body([json.dumps({"id": 1}).encode()]))
+    assert isinstance(refused.value, BadInput) and len(soda.requests()) == 1  # fails at once
 
 
 def test_reads_rows_with_soql_parameters(soda, dataset):
