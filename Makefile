@@ -11,6 +11,7 @@ CONF ?=
 DATE ?=
 ARGS ?=
 ONLY ?=
+VERBOSE ?=
 PYTEST_ARGS ?= -n 2
 
 .PHONY: help setup test-tools demo test airflow api docs run dbt manifest bench lint stop clean
@@ -29,8 +30,8 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the pinned requirements (once)
 
-demo: setup  ## run every pipeline end to end on the bundled sample data
-	$(PY) -m include.demo
+demo: setup  ## every pipeline end to end on the sample data; logs in .local/logs/ (VERBOSE=1: on screen too)
+	@$(PY) -m include.demo --verbose '$(VERBOSE)'
 
 test-tools:  ## Debian packages the tests drive: Chromium (browser tests), redis-server (Celery broker)
 	@missing=""; test -x /usr/bin/chromium || missing="chromium chromium-driver"; \
@@ -51,9 +52,9 @@ api: setup  ## the HTTP API alone on 127.0.0.1:8090 (API_PORT, API_HOST); needs 
 docs: setup  ## generate the dbt docs site and serve it on localhost:8081
 	$(CLI) docs
 
-run: setup  ## one DAG run: make run DAG=<dag_id> CONF='<json>' [DATE=YYYY-MM-DD]
-	@test -n "$(DAG)" || { echo "usage: make run DAG=<dag_id> [CONF='<json>'] [DATE=YYYY-MM-DD]" >&2; exit 2; }
-	$(CLI) run --dag '$(DAG)' --conf '$(CONF)' --date '$(DATE)'
+run: setup  ## one DAG run: make run DAG=<dag_id> CONF='<json>' [DATE=YYYY-MM-DD] [VERBOSE=1]; a task table, logs in .local/logs/
+	@test -n "$(DAG)" || { echo "usage: make run DAG=<dag_id> [CONF='<json>'] [DATE=YYYY-MM-DD] [VERBOSE=1]" >&2; exit 2; }
+	@$(CLI) run --dag '$(DAG)' --conf '$(CONF)' --date '$(DATE)' --verbose '$(VERBOSE)'
 
 dbt: setup  ## dbt with the project's profile: make dbt ARGS='build --select polio'
 	$(CLI) dbt $(ARGS)

@@ -1,7 +1,7 @@
 """`make demo` for app_events: three generated days and the sample dimension files go to the
 lake's landing area, `app_dimensions` and `app_events` (per day) load them, `app_refresh`
 builds the star (and the report `reports/app_events/<day>/daily_active_lines_by_grouping.csv` in
-the lake); the counts and where the report is are printed. Idempotent: days are replaced,
+the lake); the table counts go to the log. Idempotent: days are replaced,
 dimensions upserted."""
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ DAYS = 3
 EVENTS_PER_DAY = 2_000
 
 
+def steps() -> int:
+    return 2 + DAYS
+
+
 def run(ctx) -> None:
     lake = ctx.lake
     for path in sorted(SAMPLE.glob("*.csv")):
@@ -32,7 +36,7 @@ def run(ctx) -> None:
             local = sample.write_export(Path(tmp) / layout.file_name(day), day, EVENTS_PER_DAY,
                                         list(groupings), groupings=groupings)
             lake.put_file(layout.landing_path(day), local)
-    ctx.say(f"  dropped {DAYS} exports of {EVENTS_PER_DAY:,} events and 3 dimension files in {lake.url}")
+    ctx.say(f"dropped {DAYS} exports of {EVENTS_PER_DAY:,} events and 3 dimension files in {lake.url}")
     ctx.run("app_dimensions")
     for day in days:
         ctx.run("app_events", {"wait_timeout_minutes": 1, "poke_interval_seconds": 5}, day=day)
@@ -42,5 +46,4 @@ def run(ctx) -> None:
                       "app.dim_line", "app.dim_account", "app.dim_calendar", "app.fct_activity",
                       "app.fct_limit", "app.daily_active_lines", "app.limited_active_lines",
                       "app.top_properties"):
-            ctx.say(f"    {table:32s} {conn.execute(f'select count(*) from {table}').fetchone()[0]:>8,}")
-    ctx.show_reports("app_events")
+            ctx.detail(f"{table:32s} {conn.execute(f'select count(*) from {table}').fetchone()[0]:>8,}")

@@ -1,7 +1,7 @@
 """`make demo` for MindTrails: a study website stand-in on loopback (its key pair and password
 generated now, never stored), two exports in delete mode (the second finds nothing new),
 recovery from the lake backups, a decode of the static scales, and the refresh, whose last task
-writes the report files to the lake; the demo only says where they are."""
+writes the report files to the lake (the runner lists them)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from pathlib import Path
 from tributary import warehouse
 from tributary.mindtrails import active_data, rsa_fields
 from tributary.mindtrails.backups import ROOT
-from tributary.mindtrails.reports import DOMAIN
 
 from include.standins import launch
 
@@ -32,6 +31,10 @@ def _forget_previous_demo(ctx) -> None:
     for prefix in (f"{ROOT}/{SERVER}", f"{active_data.ROOT}/{SERVER}"):
         for obj in lake.list(prefix):
             lake.delete(obj.path)
+
+
+def steps() -> int:
+    return 5
 
 
 def run(ctx) -> None:
@@ -51,9 +54,9 @@ def run(ctx) -> None:
     })
     try:
         _forget_previous_demo(ctx)
-        ctx.say(f"  study website stand-in on {site.url} (delete_mode on)")
-        ctx.run("mindtrails_export", {"server": SERVER, "scales": "all"})
-        ctx.run("mindtrails_export", {"server": SERVER, "scales": "all"})
+        ctx.say(f"study website stand-in on {site.url} (delete_mode on)")
+        ctx.run("mindtrails_export", {"server": SERVER, "scales": "all"}, detail="server demo, all scales")
+        ctx.run("mindtrails_export", {"server": SERVER, "scales": "all"}, detail="again: nothing new")
         with urllib.request.urlopen(f"{site.url}/__state") as response:
             state = json.loads(response.read())
         with warehouse.connect() as conn:
@@ -61,8 +64,9 @@ def run(ctx) -> None:
                 "select (select count(*) from raw_mindtrails.entry where server = %s), "
                 "(select count(*) from raw_mindtrails.deletion where server = %s)",
                 (SERVER, SERVER)).fetchone()
-        ctx.say(f"  exported {stored} entries; {deleted} sensitive entries deleted from the website "
-                f"(left there: {state['scales']}); second run found nothing new")
+        ctx.say(f"exported {stored} entries; {deleted} sensitive entries deleted from the website; "
+                "the second run found nothing new")
+        ctx.detail(f"left on the website: {state['scales']}")
         ctx.run("mindtrails_recover", {"server": SERVER})
         ctx.run("mindtrails_decode", {"server": SERVER, "scales": "static"})
         ctx.run("mindtrails_refresh")
@@ -73,6 +77,5 @@ def run(ctx) -> None:
         else:
             os.environ[env_name] = previous
     active = ctx.lake.list(f"{active_data.ROOT}/{SERVER}")
-    ctx.say(f"  active data: {len(active)} CSVs (one per scale and day) under "
+    ctx.say(f"active data: {len(active)} CSVs (one per scale and day) under "
             f"{ctx.lake.url}/{active_data.ROOT}/{SERVER}/")
-    ctx.show_reports(DOMAIN)

@@ -1,6 +1,6 @@
 """`make demo` for polio: master data, a long and a wide document, a mapping file, one data-entry
-value, a refresh; then counts, what still needs mapping and where the refresh left its report
-(`reports/polio/<day>/missing_mapping.csv` in the lake). Idempotent: a second run loads
+value, a refresh; then one computed value and how much still needs mapping (the list is in the
+log; the refresh left it as `reports/polio/<day>/missing_mapping.csv` in the lake). Idempotent: a second run loads
 nothing new (same documents by checksum and reading params, same mappings and entry). The DAGs
 have no sample defaults, so every input is named here (absolute paths under include/sample,
 an input root by default)."""
@@ -13,6 +13,10 @@ SAMPLE = settings.SAMPLE_DIR / "polio"
 WIDE_IGNORE = ["Province", "PCODE", "level", "DCODE", "District.Name", "Alternative.Spell"]
 
 
+def steps() -> int:
+    return 6
+
+
 def run(ctx) -> None:
     ctx.run("polio_metadata", {"path": str(SAMPLE / "master")})
     ctx.run("polio_ingest", {"path": str(SAMPLE / "documents" / "nigeria_2016_01_long.csv"),
@@ -23,7 +27,7 @@ def run(ctx) -> None:
     ctx.run("polio_mapping", {"path": str(SAMPLE / "mappings.csv")})
     ctx.run("polio_data_entry", {"region": "Kano", "campaign": "Nigeria January 2016",
                                  "indicator": "Number of children missed due to child not available",
-                                 "value": 900})
+                                 "value": 900}, detail="Kano, Nigeria January 2016: 900")
     ctx.run("polio_refresh")
     with warehouse.connect() as conn:
         counts = {
@@ -39,10 +43,10 @@ def run(ctx) -> None:
             "select value from polio.datapoint_with_computed where region = 'Nigeria' "
             "and indicator = '% missed children due to child not available'").fetchone()
     for name, n in counts.items():
-        ctx.say(f"  {name:34s} {n:>7,}")
-    if national:
-        ctx.say(f"  Nigeria, % missed children due to child not available (computed): {national[0]:.4f}")
-    ctx.say("  polio.missing_mapping (still to map):")
+        ctx.detail(f"{name:34s} {n:>7,}")
     for kind, source_string, document_id, rows in missing:
-        ctx.say(f"    {kind:9s} {source_string!r:45s} document {document_id}: {rows} facts")
-    ctx.show_reports("polio")
+        ctx.detail(f"still to map: {kind:9s} {source_string!r:45s} document {document_id}: {rows} facts")
+    if national:
+        ctx.say(f"Nigeria, % missed children due to child not available (computed): {national[0]:.4f}")
+    ctx.say(f"{counts['polio.datapoint']:,} datapoints; {len(missing)} source strings still to map "
+            f"({counts['polio.rejected_value']:,} rejected values)")

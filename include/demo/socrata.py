@@ -32,34 +32,40 @@ def _datasets(declared: registry.Registry) -> tuple[dict[str, dict], dict[str, s
     return datasets, named
 
 
+def steps() -> int:
+    return 2 * len(registry.load().names())  # two rounds of every publication
+
+
 def _publish_all(ctx, declared: registry.Registry, round_: int) -> None:
     for name in declared.names():
         if name == THROUGH_DAG:
             continue
-        try:
-            summary = publications.run(name, key=f"demo/socrata/{name}/{round_}")
-        except Exception as exc:  # a mart this demo did not build: say so, go on
-            ctx.say(f"    {name}: not published ({type(exc).__name__}: {str(exc)[:120]})")
-            continue
-        ctx.say(f"    {name}: {summary['rows_sent']:,} rows sent to {summary['dataset_id']}")
+        with ctx.step("publish (library call)", f"{name}, round {round_}") as step:
+            try:
+                summary = publications.run(name, key=f"demo/socrata/{name}/{round_}")
+            except Exception as exc:  # a mart this demo did not build: say so, go on
+                step.mark, step.note = "–", f"not published ({type(exc).__name__})"
+                ctx.detail(f"{name}: not published ({type(exc).__name__}: {exc})")
+                continue
+            step.note = f"{summary['rows_sent']:,} rows sent to {summary['dataset_id']}"
 
 
 def run(ctx) -> None:
     declared = registry.load()
     datasets, named = _datasets(declared)
-    ctx.say(f"  {len(declared.names())} declared publications: {', '.join(declared.names())}")
+    ctx.detail(f"{len(declared.names())} declared publications: {', '.join(declared.names())}")
     with standin_session(datasets) as portal:
         connection = portal.connection()
         connection["extra"] = {**connection["extra"], "datasets": named}
         os.environ[CONN_ENV] = portal.connection_json(extra=connection["extra"])
-        ctx.say(f"  local SODA server on {portal.url}; datasets named per deployment: {named}")
+        ctx.say(f"local SODA server on {portal.url}; {len(named)} datasets named per deployment "
+                "(connection extra `datasets`)")
         try:
             publications.run("pg_catalog.pg_authid", key="demo/socrata/refused")
         except registry.UnknownPublication as exc:
-            ctx.say(f"  refused before any read: {str(exc)[:140]}…")
-        for round_ in (1, 2):
-            ctx.say(f"  round {round_}{' (nothing changed since round 1)' if round_ == 2 else ''}:")
-            ctx.run("socrata_publish", {"publication": THROUGH_DAG})
+            ctx.say(f"refused before any read: {str(exc)[:100]}…")
+        for round_ in (1, 2):  # round 2: nothing changed since round 1
+            ctx.run("socrata_publish", {"publication": THROUGH_DAG}, detail=f"{THROUGH_DAG}, round {round_}")
             _publish_all(ctx, declared, round_)
         dataset = named.get(THROUGH_DAG) or declared.get(THROUGH_DAG).dataset_id
         rows = sorted(portal.all_rows(dataset), key=lambda r: int(r["rank"]))
@@ -68,4 +74,4 @@ def run(ctx) -> None:
             writer = csv.DictWriter(fh, fieldnames=list(declared.get(THROUGH_DAG).columns))
             writer.writeheader()
             writer.writerows(rows)
-        ctx.say(f"  report: {report} ({len(rows)} rows on the portal)")
+        ctx.detail(f"{report}: {len(rows)} rows on the portal")

@@ -3,8 +3,8 @@
 Generates a week of sample data and starts the inventory, camera and SODA stand-ins; then only
 runs DAGs: each lake DAG once over a window of the first days (`start_date`/`end_date`), once
 without dates for the last days (it catches up from the last processed day), `traffic_refresh`
-(marts, then the health reports into the lake) and the traffic publications; and prints where
-the reports are. Idempotent: a second demo finds everything done and writes nothing new.
+(marts, then the health reports into the lake) and the traffic publications; the health tables go to the log.
+Idempotent: a second demo finds everything done and writes nothing new.
 """
 
 from __future__ import annotations
@@ -48,12 +48,18 @@ def _fill_vendor_table(sample) -> int:
                               mode="insert_new", key=["detID", "curDateTime"]).inserted
 
 
+def steps() -> int:
+    lake_dags = 1 + len(SOURCES)
+    return 2 * lake_dags + 1 + len(registry.load().in_domain("traffic"))
+
+
 def run(ctx) -> None:
     from include.standins.socrata_session import session as standin_session  # noqa: PLC0415
 
     sample = _generator().generate(settings.LOCAL_DIR / "sample" / "traffic", START, DAYS)
-    ctx.say(f"  sample: {DAYS} days from {START} in {sample}")
-    ctx.say(f"  vendor table vendor_wavetronix.detector_counts: {_fill_vendor_table(sample):,} new rows")
+    ctx.detail(f"sample data in {sample}")
+    ctx.say(f"sample: {DAYS} days from {START}; vendor table vendor_wavetronix.detector_counts: "
+            f"{_fill_vendor_table(sample):,} new rows")
     lake = ctx.lake
     for path in sorted((sample / "bluetooth").iterdir()):
         target = f"landing/bluetooth/{path.name}"
@@ -79,13 +85,10 @@ def run(ctx) -> None:
             window_end = START + dt.timedelta(days=DAYS - CATCH_UP_DAYS - 1)
             last = START + dt.timedelta(days=DAYS - 1)
             window = {"start_date": START.isoformat(), "end_date": window_end.isoformat()}
-            ctx.say(f"  one run per DAG over the window {START}..{window_end}:")
             for dag_id in ("traffic_unit_data", *SOURCES.values()):
                 ctx.run(dag_id, window)
-            ctx.say(f"  one run per DAG without dates, for {last}: catches up from the last "
-                    "processed day")
-            for dag_id in ("traffic_unit_data", *SOURCES.values()):
-                ctx.run(dag_id, day=last)
+            for dag_id in ("traffic_unit_data", *SOURCES.values()):  # catches up to the last day
+                ctx.run(dag_id, day=last, detail=f"no dates: catches up to {last}")
             ctx.run("traffic_refresh", day=last)
             for declaration in registry.load().in_domain("traffic"):
                 ctx.run("socrata_publish", {"publication": declaration.name})
@@ -97,27 +100,28 @@ def run(ctx) -> None:
 
 
 def _summarise(ctx, received: dict[str, int]) -> None:
+    """Two lines on the terminal; the catalog and sensor health tables in the log."""
     with warehouse.connect() as conn:
-        ctx.say("  lake.catalog (objects per repository and source):")
-        for repo, source, n in conn.execute(
-                "select repository, data_source, count(*) from lake.catalog group by 1, 2 order by 1, 2"):
-            ctx.say(f"    {repo:8s} {source:3s} {n:5,}")
-        ctx.say("  portal datasets (rows the stand-in holds after this demo):")
-        for dataset, rows in sorted(received.items()):
-            ctx.say(f"    {dataset}: {rows:,}")
+        catalog = conn.execute("select repository, data_source, count(*) from lake.catalog "
+                               "group by 1, 2 order by 1, 2").fetchall()
         jobs = conn.execute("select count(*) from perfmet.job").fetchone()[0]
-        ctx.say(f"  perfmet.job: {jobs} stage runs recorded")
-        ctx.say("  traffic.sensor_health, last day per source (not healthy):")
-        for source, name, reason in conn.execute(
-                "select data_source, sensor_name, reason from traffic.sensor_health h where"
-                " collection_date = (select max(collection_date) from traffic.sensor_health"
-                " where data_source = h.data_source) and reason is not null order by 1, 2"):
-            ctx.say(f"    {source} {name}: {reason}")
-        ctx.say("  traffic.sensor_uptime_daily, last day (listed / responsive / generating / suspect):")
-        for source, listed, responsive, generating, suspect in conn.execute(
-                "select data_source, sensors_listed, responsive, generating, suspect"
-                " from traffic.sensor_uptime_daily u where collection_date = (select"
-                " max(collection_date) from traffic.sensor_uptime_daily where data_source ="
-                " u.data_source) order by 1"):
-            ctx.say(f"    {source}: {listed} / {responsive} / {generating} / {suspect}")
-    ctx.show_reports("traffic")
+        unhealthy = conn.execute(
+            "select data_source, sensor_name, reason from traffic.sensor_health h where"
+            " collection_date = (select max(collection_date) from traffic.sensor_health"
+            " where data_source = h.data_source) and reason is not null order by 1, 2").fetchall()
+        uptime = conn.execute(
+            "select data_source, sensors_listed, responsive, generating, suspect"
+            " from traffic.sensor_uptime_daily u where collection_date = (select"
+            " max(collection_date) from traffic.sensor_uptime_daily where data_source ="
+            " u.data_source) order by 1").fetchall()
+    for repo, source, n in catalog:
+        ctx.detail(f"lake.catalog {repo:8s} {source:3s} {n:5,}")
+    for dataset, rows in sorted(received.items()):
+        ctx.detail(f"portal dataset {dataset}: {rows:,} rows held by the stand-in")
+    for source, name, reason in unhealthy:
+        ctx.detail(f"traffic.sensor_health, last day: {source} {name}: {reason}")
+    for source, listed, responsive, generating, suspect in uptime:
+        ctx.detail(f"traffic.sensor_uptime_daily, last day: {source}: listed {listed}, responsive "
+                   f"{responsive}, generating {generating}, suspect {suspect}")
+    ctx.say(f"lake.catalog: {sum(n for *_, n in catalog):,} objects; perfmet.job: {jobs} stage runs; "
+            f"{len(unhealthy)} sensors not healthy on the last day")

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tributary import environment, settings
@@ -101,21 +102,54 @@ def parse_run_args(conf: str, date: str) -> tuple[dict, dt.date | None]:
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
+    """One DAG run; its logs go to ``.local/logs/run-<dag>-<time>.log`` (and to the terminal too
+    with ``--verbose yes``), the terminal gets the task table and, on failure, the error."""
     try:
         conf, day = parse_run_args(ns.conf, ns.date)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    prepare()
-    from tributary.dag_runner import run_dag  # noqa: PLC0415  (imports Airflow)
+    from tributary import console  # noqa: PLC0415
 
-    try:
-        outcome = run_dag(ns.dag, conf, day=day)
-    except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
+    path = console.log_path(f"run-{ns.dag}")
+    print(f"{ns.dag}: running; logs in {path}", flush=True)
+    started = time.monotonic()
+    with console.Capture(path) as capture:
+        prepare()
+        stream_if_verbose(capture, ns.verbose)
+        from tributary.dag_runner import run_dag  # noqa: PLC0415  (imports Airflow)
+
+        try:
+            outcome = run_dag(ns.dag, conf, day=day)
+        except KeyError as exc:
+            unknown = exc.args[0]
+        else:
+            unknown = None
+        log_text = capture.read()
+    if unknown is not None:
+        print(f"error: {unknown}", file=sys.stderr)
         return 2
     print(outcome.table())
+    dbt = console.dbt_counts(log_text)
+    if dbt.models or dbt.tests:
+        print(f"dbt: {dbt}")
+    if not outcome.ok:
+        print("\n".join(console.failure(outcome, log_text)))
+    print(f"{ns.dag} {outcome.state} in {console.seconds(time.monotonic() - started)}; log: {path}")
     return 0 if outcome.ok else 1
+
+
+def stream_if_verbose(capture, verbose: str) -> None:
+    """``VERBOSE``: copy the log to the terminal too. Read after `prepare()`: the flag parser
+    imports Airflow, which must see the environment's settings first."""
+    from tributary.flags import flag  # noqa: PLC0415
+
+    try:
+        wanted = flag(verbose, what="VERBOSE")
+    except ValueError as exc:
+        raise environment.SetupError(str(exc)) from None
+    if wanted:
+        capture.stream()
 
 
 def cmd_airflow(ns: argparse.Namespace) -> int:
@@ -124,7 +158,7 @@ def cmd_airflow(ns: argparse.Namespace) -> int:
     password_file = home / "simple_auth_manager_passwords.json.generated"
     os.environ.update({
         # standalone starts its components as `airflow …` through PATH: use this venv's.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{settings.search_path()}",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file),
@@ -141,7 +175,7 @@ def cmd_airflow(ns: argparse.Namespace) -> int:
 
 def cmd_api(ns: argparse.Namespace) -> int:
     """The HTTP API alone (no Airflow around it): `TRIBUTARY_API_TOKEN` is its only credential."""
-    if not os.environ.get("TRIBUTARY_API_TOKEN", "").strip():
+    if not (settings.api_token() or "").strip():
         print("error: TRIBUTARY_API_TOKEN is not set: the API run alone accepts only that bearer "
               "token (e.g. export TRIBUTARY_API_TOKEN=$(openssl rand -hex 24))", file=sys.stderr)
         return 2
@@ -197,16 +231,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dag", required=True)
     p.add_argument("--conf", default="")
     p.add_argument("--date", default="", help="YYYY-MM-DD: the day a daily DAG processes")
+    p.add_argument("--verbose", default="", help="yes: stream the logs to the terminal as well")
     p.set_defaults(fn=cmd_run)
     p = sub.add_parser("airflow", help="Airflow standalone with the web UI")
-    p.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
+    p.add_argument("--port", type=int, default=settings.airflow_port())
     p.set_defaults(fn=cmd_airflow)
     p = sub.add_parser("api", help="the HTTP API alone (needs TRIBUTARY_API_TOKEN)")
-    p.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", 8090)))
+    p.add_argument("--host", default=settings.api_host())
+    p.add_argument("--port", type=int, default=settings.api_port())
     p.set_defaults(fn=cmd_api)
     p = sub.add_parser("docs", help="generate and serve the dbt docs site")
-    p.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", 8081)))
+    p.add_argument("--port", type=int, default=settings.docs_port())
     p.add_argument("--no-serve", action="store_true")
     p.set_defaults(fn=cmd_docs)
     p = sub.add_parser("test", help="the whole test suite (pytest)")

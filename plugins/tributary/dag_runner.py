@@ -21,19 +21,34 @@ class DagRunFailed(RuntimeError):
 
 @dataclass
 class RunOutcome:
+    """A finished run: its state, and each task instance's (``task`` or ``task[map_index]``)
+    state and duration in seconds (None for a task that never ran)."""
+
     dag_id: str
     run_id: str
     state: str
     task_states: dict[str, str] = field(default_factory=dict)
+    durations: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.state == "success"
 
+    @property
+    def failed_tasks(self) -> list[str]:
+        """The tasks that failed themselves (not those skipped because an upstream one failed)."""
+        return [task for task, state in self.task_states.items() if state == "failed"]
+
     def table(self) -> str:
+        """The run's state, then a row per task: its state and how long it ran."""
         width = max((len(t) for t in self.task_states), default=4)
-        lines = [f"{self.dag_id} run {self.run_id}: {self.state}"]
-        lines += [f"  {task.ljust(width)}  {state}" for task, state in self.task_states.items()]
+        state_width = max((len(s) for s in self.task_states.values()), default=5)
+        lines = [f"{self.dag_id} run {self.run_id}: {self.state}",
+                 f"  {'task'.ljust(width)}  {'state'.ljust(state_width)}  duration"]
+        for task, state in self.task_states.items():
+            duration = self.durations.get(task)
+            shown = "" if duration is None else f"{duration:6.1f} s"
+            lines.append(f"  {task.ljust(width)}  {state.ljust(state_width)}  {shown}".rstrip())
         return "\n".join(lines)
 
 
@@ -89,8 +104,10 @@ def run_dag(
         dag_run = dag.test(logical_date=logical_date, run_conf=conf or {})
     finally:
         gc.unfreeze()
-    states = {
-        ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
-        for ti in sorted(dag_run.get_task_instances(), key=lambda t: (t.task_id, t.map_index))
-    }
-    return RunOutcome(dag_id, dag_run.run_id, str(dag_run.state), states)
+    instances = [(ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""), ti) for ti in
+                 sorted(dag_run.get_task_instances(), key=lambda t: (t.task_id, t.map_index))]
+    return RunOutcome(
+        dag_id, dag_run.run_id, str(dag_run.state),
+        task_states={name: str(ti.state) for name, ti in instances},
+        durations={name: ti.duration for name, ti in instances},
+    )
