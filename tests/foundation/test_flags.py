@@ -1,5 +1,4 @@
 import pytest
-
 from tributary.errors import BadInput
 from tributary.flags import flag
 

@@ -11,7 +11,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from tributary import settings
 
 PACKAGE = settings.PLUGINS_DIR / "tributary"
