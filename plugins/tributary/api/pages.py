@@ -1,6 +1,9 @@
 """Bounded list routes: every list answers one page and says whether more rows exist.
 
-- `Limit` (default 1,000, at most 10,000; more is a 422) and `Offset` are the query parameters.
+- `PageQuery` (a `Paging`) is a list route's query parameters: `limit` (default 1,000, at most
+  10,000; more is a 422), `offset` and `format` (`json` or `csv`). Its `respond` answers the
+  route over a query: the page as CSV (`stream_csv`) or shaped as JSON, with the page headers;
+  `respond_rows` does the same for rows already in hand.
 - `fetch_page` runs a query for one page: it fetches ``limit + 1`` rows, so ``more`` costs no
   second query.
 - `page_headers` says the same in headers (``X-More``, ``X-Limit``, ``X-Offset`` and a
@@ -23,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import HTTPException, Query, Request, Response
+from fastapi import Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from tributary import warehouse
@@ -42,6 +45,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT,
 Offset = Annotated[int, Query(ge=0, description="Rows to skip: the previous page's offset + limit.")]
 Format = Annotated[Literal["json", "csv"], Query(
     description="`json`, or `csv`: the same page as CSV with a header row, streamed.")]
+CSV_TYPE = "text/csv; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -147,4 +151,49 @@ def stream_csv(request: Request, query: str, params: Mapping[str, Any], *, limit
 
     headers = {**page_headers(request, limit=limit, offset=offset, more=more),
                "Content-Disposition": f'attachment; filename="{filename}"'}
-    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(body(), media_type=CSV_TYPE, headers=headers)
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A list route's call: which page (``limit``, ``offset``), as what (``format``), and the
+    request and response its answer reads and marks."""
+
+    request: Request
+    response: Response
+    limit: int
+    offset: int
+    format: Literal["json", "csv"]
+
+    def respond(self, query: str, params: Mapping[str, Any], *, filename: str,
+                shape: Callable[[Page], Any] = Page.records) -> Any:
+        """The answer over ``query``: with ``format=csv`` the page streamed as CSV, else
+        ``shape(page)`` (default: its records) with the page headers set on the response."""
+        if self.format == "csv":
+            return stream_csv(self.request, query, params, limit=self.limit, offset=self.offset,
+                              filename=filename)
+        page = fetch_page(query, params, limit=self.limit, offset=self.offset)
+        return self.respond_rows(page, filename=filename, shape=shape)
+
+    def respond_rows(self, page: Page, *, filename: str,
+                     shape: Callable[[Page], Any] = Page.records) -> Any:
+        """`respond` for a page of rows already in hand (not a query): CSV is written whole."""
+        headers = page_headers(self.request, limit=page.limit, offset=page.offset, more=page.more)
+        if self.format == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(page.columns)
+            writer.writerows([csv_cell(v) for v in row] for row in page.rows)
+            return Response(out.getvalue(), media_type=CSV_TYPE,
+                            headers={**headers, "Content-Disposition": f'attachment; filename="{filename}"'})
+        self.response.headers.update(headers)
+        return shape(page)
+
+
+def _paging(request: Request, response: Response, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0,
+            format: Format = "json") -> Paging:  # noqa: A002 (the public parameter name)
+    return Paging(request, response, limit, offset, format)
+
+
+#: A list route's ``limit``, ``offset`` and ``format`` query parameters, and its `Paging.respond`.
+PageQuery = Annotated[Paging, Depends(_paging)]

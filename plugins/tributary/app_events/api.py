@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from tributary import warehouse
 from tributary.api import pages
-from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
+from tributary.api.pages import PageQuery, Paging
 
 router = APIRouter(prefix="/app", tags=["app_events"])
 
@@ -34,26 +34,24 @@ class Page(BaseModel):
     items: list[dict[str, Any]]
 
 
-def _page(request: Request, response: Response, table: str, columns: str, order: str,
-          filters: dict[str, tuple[str, Any]], limit: int, offset: int, format: str):  # noqa: A002
+def _page(paging: Paging, table: str, columns: str, order: str, filters: dict[str, tuple[str, Any]]):
     """One page of ``table``; ``filters`` maps a parameter name to (condition, value)."""
     where = " and ".join(cond for cond, _ in filters.values()) or "true"
     params = {name: value for name, (_, value) in filters.items()}
     # Table and column names are constants of this module; only values are parameters.
     query = f"select {columns} from {table} where {where} order by {order}"
-    try:
-        if format == "csv":
-            return pages.stream_csv(request, query, params, limit=limit, offset=offset,
-                                    filename=f"{table.split('.')[-1]}.csv")
+
+    def counted(page: pages.Page) -> Page:
         with warehouse.connect() as conn:
             total = conn.execute(f"select count(*) from {table} where {where}", params).fetchone()[0]
-        page = pages.fetch_page(query, params, limit=limit, offset=offset)
+        return Page(total=total, limit=page.limit, offset=page.offset, more=page.more, items=page.records())
+
+    try:
+        return paging.respond(query, params, filename=f"{table.split('.')[-1]}.csv", shape=counted)
     except Exception as exc:  # e.g. the marts are not built yet
         if type(exc).__module__.startswith("psycopg"):
             raise HTTPException(503, f"app marts unavailable: {type(exc).__name__}") from None
         raise
-    pages.mark_page(response, request, page)
-    return Page(total=total, limit=limit, offset=offset, more=page.more, items=page.records())
 
 
 def _dates(date_from: dt.date | None, date_to: dt.date | None, column: str) -> dict[str, tuple[str, Any]]:
@@ -70,52 +68,40 @@ def _dates(date_from: dt.date | None, date_to: dt.date | None, column: str) -> d
 @router.get("/activity", response_model=Page, responses=CSV,
             summary="App events per line, day and event type", description=pages.PAGING)
 def activity(
-    request: Request,
-    response: Response,
+    paging: PageQuery,
     mdn: Annotated[str | None, Query(pattern=r"^\d{4,15}$", description="Line number (digits).")] = None,
     date_from: DateFrom = None,
     date_to: DateTo = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    format: Format = "json",  # noqa: A002
 ):
     filters = _dates(date_from, date_to, "event_date")
     if mdn:
         filters["mdn"] = ("mdn = %(mdn)s", mdn)
-    return _page(request, response, "app.fct_activity", "mdn, event_date, event_type, events",
-                 "event_date, mdn, event_type", filters, limit, offset, format)
+    return _page(paging, "app.fct_activity", "mdn, event_date, event_type, events",
+                 "event_date, mdn, event_type", filters)
 
 
 @router.get("/by_device", response_model=Page, responses=CSV,
             summary="Activity of one device grouping", description=pages.PAGING)
 def by_device(
-    request: Request,
-    response: Response,
+    paging: PageQuery,
     grouping: Annotated[str, Query(pattern=r"^[A-Za-z_]{2,30}$", description="e.g. ANDROID, IOS.")],
     date_from: DateFrom = None,
     date_to: DateTo = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    format: Format = "json",  # noqa: A002
 ):
     filters = {"grouping": ("device_grouping = %(grouping)s", grouping.upper()),
                **_dates(date_from, date_to, "event_date")}
-    return _page(request, response, "app.activity_by_device_grouping",
+    return _page(paging, "app.activity_by_device_grouping",
                  "device_grouping, event_date, event_type, active_lines, events",
-                 "event_date, event_type", filters, limit, offset, format)
+                 "event_date, event_type", filters)
 
 
 @router.get("/by_limit", response_model=Page, responses=CSV,
             summary="Active lines with a limit of one type", description=pages.PAGING)
 def by_limit(
-    request: Request,
-    response: Response,
+    paging: PageQuery,
     type: Annotated[str, Query(pattern=r"^[A-Za-z]{2,10}$", description="Limit type, e.g. USG.")],  # noqa: A002
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    format: Format = "json",  # noqa: A002
 ):
-    return _page(request, response, "app.limited_active_lines",
+    return _page(paging, "app.limited_active_lines",
                  "mtn, limit_type, cust_acct, latest_limit_date, device_grouping, segment_name, "
                  "svc_plan, active_days, events, events_since_limit, first_active_date, last_active_date",
-                 "mtn", {"type": ("limit_type = %(type)s", type.upper())}, limit, offset, format)
+                 "mtn", {"type": ("limit_type = %(type)s", type.upper())})

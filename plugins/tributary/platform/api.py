@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from tributary.api import pages
-from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
+from tributary.api.pages import PageQuery
 
 router = APIRouter(prefix="/platform", tags=["platform"])
 
@@ -39,19 +39,9 @@ order by load_date desc, target
             description="Rows loaded per raw table and day, newest first (the "
                         "`platform.load_history` mart). " + pages.PAGING)
 def load_history(
-    request: Request,
-    response: Response,
+    paging: PageQuery,
     target: Annotated[str | None, Query(description="raw table, `schema.table`")] = None,
     since: Annotated[dt.date | None, Query(description="first day to include (UTC)")] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    format: Format = "json",  # noqa: A002
 ):
     pages.require_built("platform.load_history", "platform_refresh")
-    params = {"target": target, "since": since}
-    if format == "csv":
-        return pages.stream_csv(request, LOAD_HISTORY, params, limit=limit, offset=offset,
-                                filename="load_history.csv")
-    page = pages.fetch_page(LOAD_HISTORY, params, limit=limit, offset=offset)
-    pages.mark_page(response, request, page)
-    return [LoadDay(**record) for record in page.records()]
+    return paging.respond(LOAD_HISTORY, {"target": target, "since": since}, filename="load_history.csv")

@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from tributary.api import pages
 from tributary.api.auth import Caller, Writer
-from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
+from tributary.api.pages import PageQuery
 from tributary.polio import mapping_api
 from tributary.polio.data_entry import Entry, enter_values
 from tributary.polio.master_data import MasterDataError
@@ -111,8 +111,7 @@ order by start_date desc, campaign, region
                         "indicator. " + pages.PAGING)
 def get_datapoints(
     _caller: Caller,
-    request: Request,
-    response: Response,
+    paging: PageQuery,
     indicator__in: NAMES = None,
     campaign__in: NAMES = None,
     campaign_start: dt.date | None = None,
@@ -120,9 +119,6 @@ def get_datapoints(
     region__in: NAMES = None,
     parent_region__in: NAMES = None,
     region_type: str | None = None,
-    format: Format = "json",  # noqa: A002 (the public parameter name)
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ):
     if not indicator__in:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "'indicator__in' is a required parameter!")
@@ -140,56 +136,43 @@ def get_datapoints(
         "regions": region__in or None, "parents": parent_region__in or None,
         "region_type": region_type,
     }
-    if format == "csv":
+    limit, offset = paging.limit, paging.offset
+    if paging.format == "csv":
         def pivot(row: tuple) -> list:
             campaign, region, indicators, values = row
             found = dict(zip(indicators, values, strict=True))
             return [campaign, region, *(found.get(i) for i in indicator__in)]
 
-        return pages.stream_csv(request, DATAPOINT_PIVOT, params, limit=limit, offset=offset,
+        return pages.stream_csv(paging.request, DATAPOINT_PIVOT, params, limit=limit, offset=offset,
                                 header=["campaign", "region", *indicator__in], row=pivot,
                                 filename="datapoints.csv")
-    page = pages.fetch_page(DATAPOINT_ROWS, params, limit=limit, offset=offset)
-    pages.mark_page(response, request, page)
-    return DatapointList(
-        meta={"count": len(page.rows), "indicator__in": indicator__in,
-              "limit": limit, "offset": offset, "more": page.more},
-        objects=[Datapoint(region=r, campaign=c, indicator=i, value=v, is_calc=k)
-                 for r, c, i, v, k in page.rows],
-    )
-
-
-def _master_list(request: Request, response: Response, query: str, limit: int, offset: int,
-                 format: str, filename: str):  # noqa: A002
-    if format == "csv":
-        return pages.stream_csv(request, query, {}, limit=limit, offset=offset, filename=filename)
-    page = pages.fetch_page(query, {}, limit=limit, offset=offset)
-    pages.mark_page(response, request, page)
-    return page.records()
+    return paging.respond_rows(
+        pages.fetch_page(DATAPOINT_ROWS, params, limit=limit, offset=offset), filename="datapoints.csv",
+        shape=lambda page: DatapointList(
+            meta={"count": len(page.rows), "indicator__in": indicator__in,
+                  "limit": limit, "offset": offset, "more": page.more},
+            objects=[Datapoint(region=r, campaign=c, indicator=i, value=v, is_calc=k)
+                     for r, c, i, v, k in page.rows]))
 
 
 @router.get("/region",
             description="Master regions (name, parent, region_type), by name. " + pages.PAGING)
-def get_regions(_caller: Caller, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
-                offset: Offset = 0, format: Format = "json") -> list[dict[str, Any]]:  # noqa: A002
-    return _master_list(request, response, "select name, parent, region_type from raw_polio.region "
-                        "order by name", limit, offset, format, "regions.csv")
+def get_regions(_caller: Caller, paging: PageQuery) -> list[dict[str, Any]]:
+    return paging.respond("select name, parent, region_type from raw_polio.region "
+                         "order by name", {}, filename="regions.csv")
 
 
 @router.get("/campaign", description="Master campaigns, latest first. " + pages.PAGING)
-def get_campaigns(_caller: Caller, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
-                  offset: Offset = 0, format: Format = "json") -> list[dict[str, Any]]:  # noqa: A002
-    return _master_list(request, response, "select name, start_date, end_date from raw_polio.campaign "
-                        "order by start_date desc nulls last, name", limit, offset, format,
-                        "campaigns.csv")
+def get_campaigns(_caller: Caller, paging: PageQuery) -> list[dict[str, Any]]:
+    return paging.respond("select name, start_date, end_date from raw_polio.campaign "
+                         "order by start_date desc nulls last, name", {}, filename="campaigns.csv")
 
 
 @router.get("/indicator", description="Master indicators with their data format (int, pct, bool), "
             "by name. " + pages.PAGING)
-def get_indicators(_caller: Caller, request: Request, response: Response, limit: Limit = DEFAULT_LIMIT,
-                   offset: Offset = 0, format: Format = "json") -> list[dict[str, Any]]:  # noqa: A002
-    return _master_list(request, response, "select name, data_format from raw_polio.indicator "
-                        "order by name", limit, offset, format, "indicators.csv")
+def get_indicators(_caller: Caller, paging: PageQuery) -> list[dict[str, Any]]:
+    return paging.respond("select name, data_format from raw_polio.indicator "
+                         "order by name", {}, filename="indicators.csv")
 
 
 @router.post("/datapoint", status_code=status.HTTP_202_ACCEPTED, response_model=DataEntryAccepted,

@@ -8,18 +8,16 @@ Reads, so open to every authenticated caller.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from tributary import reports
 from tributary.api import pages
-from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
+from tributary.api.pages import PageQuery
 from tributary.errors import BadInput, quote_input
 from tributary.lake import LakeError
 
@@ -87,37 +85,24 @@ def _unprocessable(exc: BadInput) -> HTTPException:
         "then by domain and name. `url` serves the file. " + pages.PAGING),
 )
 def list_reports(
-    request: Request,
-    response: Response,
+    paging: PageQuery,
     domain: Annotated[str | None, Query(description="Only this domain's reports (`polio`, `app_events`, …).")] = None,
     day: Annotated[dt.date | None, Query(description="Only this day's reports (YYYY-MM-DD).")] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    format: Format = "json",  # noqa: A002
 ):
     try:
         found = reports.list_reports(domain, day)
     except BadInput as exc:
         raise _unprocessable(exc) from None
-    page, more = found[offset:offset + limit], len(found) > offset + limit
-    base = str(request.url_for("list_reports"))
+    limit, offset = paging.limit, paging.offset
+    base = str(paging.request.url_for("list_reports"))
     items = [ReportItem(domain=r.domain, day=r.day, name=r.name, size=r.size, key=r.key,
                         url=f"{base}/{quote(r.domain, safe='')}/{r.day}/{quote(r.name, safe='')}")
-             for r in page]
-    headers = pages.page_headers(request, limit=limit, offset=offset, more=more)
-    if format == "csv":
-        return Response(_csv(item.model_dump() for item in items), media_type="text/csv; charset=utf-8",
-                        headers={**headers, "Content-Disposition": 'attachment; filename="reports.csv"'})
-    response.headers.update(headers)
-    return ReportList(limit=limit, offset=offset, more=more, items=items)
-
-
-def _csv(records) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([pages.csv_cell(record[c]) for c in COLUMNS] for record in records)
-    return out.getvalue()
+             for r in found[offset:offset + limit]]
+    page = pages.Page(COLUMNS, [tuple(getattr(item, c) for c in COLUMNS) for item in items],
+                      limit, offset, more=len(found) > offset + limit)
+    return paging.respond_rows(page, filename="reports.csv",
+                               shape=lambda page: ReportList(limit=limit, offset=offset, more=page.more,
+                                                             items=items))
 
 
 @router.get(

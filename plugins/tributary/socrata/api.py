@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from tributary.api import pages
-from tributary.api.pages import DEFAULT_LIMIT, Format, Limit, Offset
+from tributary.api.pages import PageQuery
 
 router = APIRouter(prefix="/socrata", tags=["socrata"])
 
@@ -48,20 +48,10 @@ order by publication
                         "landing check, last change sent, status (the `publish.publication_status` "
                         "mart). " + pages.PAGING)
 def publications(
-    request: Request,
-    response: Response,
+    paging: PageQuery,
     status: Annotated[str | None, Query(
         max_length=40, description="Only this status: never run, running, failed, simulated, "
                                    "count mismatch, in sync.")] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-    format: Format = "json",  # noqa: A002
 ):
     pages.require_built("publish.publication_status", "platform_refresh")
-    params = {"status": status}
-    if format == "csv":
-        return pages.stream_csv(request, PUBLICATIONS, params, limit=limit, offset=offset,
-                                filename="publications.csv")
-    page = pages.fetch_page(PUBLICATIONS, params, limit=limit, offset=offset)
-    pages.mark_page(response, request, page)
-    return [PublicationStatus(**record) for record in page.records()]
+    return paging.respond(PUBLICATIONS, {"status": status}, filename="publications.csv")
