@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -193,7 +194,7 @@ class HttpSourceHook(BaseHook):
             number = float(value)
         except (TypeError, ValueError):
             number = -1.0
-        if number < 0 or (whole and (number < 1 or number != int(number))):
+        if not 0 <= number < math.inf or (whole and (number < 1 or number != int(number))):
             kind = "a whole number from 1" if whole else "a number of seconds"
             raise self.refused_error(f"{self.label}: extra {name!r} must be {kind}, "
                                      f"not {quote_input(repr(value), 60)}")

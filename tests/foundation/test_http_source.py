@@ -175,7 +175,8 @@ def test_timeouts_come_from_the_extras(source, server):
 def test_retry_policy_comes_from_the_extras_unless_given(source):
     hook, _ = source(extra={"max_attempts": 4, "retry_delay": 2})
     assert hook.retry_policy == RetryPolicy(max_attempts=4, base_delay=2.0)
-    for bad in ({"max_attempts": 0}, {"max_attempts": "many"}, {"timeout": "-1"}):
+    for bad in ({"max_attempts": 0}, {"max_attempts": "many"}, {"max_attempts": 2.5}, {"timeout": "-1"},
+                {"timeout": "nan"}, {"retry_delay": "inf"}):
         with pytest.raises(BadInput, match="connection 'http_test': extra"):
             hook, _ = source(extra=bad)
             _ = hook.retry_policy, hook.timeout
