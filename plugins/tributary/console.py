@@ -21,7 +21,8 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -242,31 +243,28 @@ def task_error(log_text: str, task: str) -> list[str]:
 
 @dataclass
 class DbtCounts:
-    """What dbt reported node by node: models built, tests passed / warned / failed, errors."""
+    """What dbt reported node by node: models built, and its other results by dbt's word for
+    them (``PASS``, ``WARN``, ``FAIL`` for tests; ``ERROR``, ``SKIP`` for any node)."""
 
     models: int = 0
-    passed: int = 0
-    warned: int = 0
-    failed: int = 0
-    errors: int = 0
-    skipped: int = 0
+    results: Counter[str] = field(default_factory=Counter)
 
     def __add__(self, other: DbtCounts) -> DbtCounts:
-        return DbtCounts(*(a + b for a, b in zip(vars(self).values(), vars(other).values(), strict=True)))
+        return DbtCounts(self.models + other.models, self.results + other.results)
 
     @property
     def tests(self) -> int:
-        return self.passed + self.warned + self.failed
+        return sum(self.results[word] for word in ("PASS", "WARN", "FAIL"))
 
     def __str__(self) -> str:
-        if not (self.models or self.tests or self.errors or self.skipped):
+        if not (self.models or self.results):
             return "no dbt models run"
-        text = f"{self.models} models built, {self.tests} tests run ({self.passed} passed"
-        text += "".join(f", {n} {what}" for n, what in ((self.warned, "warned"), (self.failed, "failed"))
-                        if n)
+        passed, warned, failed = (self.results[word] for word in ("PASS", "WARN", "FAIL"))
+        text = f"{self.models} models built, {self.tests} tests run ({passed} passed"
+        text += "".join(f", {n} {what}" for n, what in ((warned, "warned"), (failed, "failed")) if n)
         text += ")"
-        text += "".join(f", {n} {what}" for n, what in ((self.errors, "errors"), (self.skipped, "skipped"))
-                        if n)
+        errors, skipped = self.results["ERROR"], self.results["SKIP"]
+        text += "".join(f", {n} {what}" for n, what in ((errors, "errors"), (skipped, "skipped")) if n)
         return text
 
 
@@ -278,9 +276,7 @@ def dbt_counts(log_text: str) -> DbtCounts:
         if word.startswith("OK"):
             counts.models += 1
         else:
-            attribute = {"PASS": "passed", "WARN": "warned", "FAIL": "failed", "ERROR": "errors",
-                         "SKIP": "skipped"}[word]
-            setattr(counts, attribute, getattr(counts, attribute) + 1)
+            counts.results[word] += 1
     return counts
 
 

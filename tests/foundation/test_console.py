@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from tributary import console
@@ -146,7 +147,7 @@ def test_a_failure_summary_names_the_dag_the_task_and_its_error():
 
 def test_dbt_counts_models_and_tests_from_its_result_lines():
     counts = console.dbt_counts(DBT_LOG)
-    assert (counts.models, counts.passed, counts.warned, counts.failed) == (2, 1, 1, 0)
+    assert (counts.models, counts.results["PASS"], counts.results["WARN"], counts.tests) == (2, 1, 1, 2)
     assert str(counts) == "2 models built, 2 tests run (1 passed, 1 warned)"
     assert str(counts + counts) == "4 models built, 4 tests run (2 passed, 2 warned)"
 
@@ -155,7 +156,7 @@ def test_a_domain_summary_stays_within_its_line_budget():
     loads = [runner.Load(f"raw_x.table_{i}", 1000, 900, 100, 0) for i in range(40)]
     published = [runner.Published(f"pub_{i}", f"demo-{i:04d}", 10, "succeeded") for i in range(12)]
     reports = [f"reports/x/2026-11-30/report_{i}.csv (12 bytes)" for i in range(9)]
-    lines = runner.summary_lines(loads, console.DbtCounts(models=3, passed=9), published, reports)
+    lines = runner.summary_lines(loads, console.DbtCounts(3, Counter(PASS=9)), published, reports)
     budget = 3 * (runner.SECTION_ROWS + 1) + 1  # loaded, published, reports (+ "… more"), dbt
     assert len(lines) == budget
     assert "… and 37 more tables: 37,000 rows in, 33,300 new" in "\n".join(lines)
