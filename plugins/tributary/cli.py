@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from tributary import environment, settings
+from tributary import console, environment, settings
 
 
 def _dbt(args: list[str], *, check: bool = True) -> int:
@@ -109,8 +109,6 @@ def cmd_run(ns: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from tributary import console  # noqa: PLC0415
-
     path = console.log_path(f"run-{ns.dag}")
     print(f"{ns.dag}: running; logs in {path}", flush=True)
     started = time.monotonic()
@@ -139,7 +137,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
-def stream_if_verbose(capture, verbose: str) -> None:
+def stream_if_verbose(capture: console.Capture, verbose: str) -> None:
     """``VERBOSE``: copy the log to the terminal too. Read after `prepare()`: the flag parser
     imports Airflow, which must see the environment's settings first."""
     from tributary.flags import flag  # noqa: PLC0415
