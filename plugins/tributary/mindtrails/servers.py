@@ -12,9 +12,9 @@ plus every ``AIRFLOW_CONN_MINDTRAILS_<NAME>`` environment variable. Either alone
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
+from tributary import settings
 from tributary.errors import BadInput
 from tributary.flags import flag
 
@@ -39,17 +39,9 @@ class Server:
 
 def server_names() -> list[str]:
     """Names from the Variable ``mindtrails_servers`` and the ``AIRFLOW_CONN_MINDTRAILS_*`` env."""
-    listed = os.environ.get("AIRFLOW_VAR_MINDTRAILS_SERVERS")
-    if listed is None:
-        try:
-            from airflow.sdk import Variable  # noqa: PLC0415
-
-            listed = Variable.get(VARIABLE, default=None)
-        except Exception:  # outside a task, or no Variable backend: the env alone decides
-            listed = None
+    listed = settings.airflow_variable(VARIABLE)
     names = {n.strip().lower() for n in (listed or "").split(",") if n.strip()}
-    env_prefix = "AIRFLOW_CONN_" + PREFIX.upper()
-    names |= {k[len(env_prefix):].lower() for k in os.environ if k.startswith(env_prefix)}
+    names |= {conn_id.removeprefix(PREFIX) for conn_id in settings.env_connection_ids(PREFIX)}
     return sorted(names)
 
 
