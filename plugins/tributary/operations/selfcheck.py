@@ -28,6 +28,9 @@ class SelfCheckFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One check's outcome: what it reached (``detail``, from the last round) and the median and
+    slowest round trip of its ``samples`` rounds, in milliseconds."""
+
     check: str
     detail: str
     samples: int
