@@ -42,7 +42,10 @@ def test_make_run_stops_at_the_first_failure_without_retrying(fresh_warehouse):
     lines = result.stdout.splitlines()
     header = max(i for i, line in enumerate(lines) if line.startswith("platform_refresh run "))
     assert lines[header].endswith(": failed")
-    states = dict(line.split() for line in lines[header + 1:] if line.startswith("  "))
+    # the task table: a header row, then "  <task>  <state>  <seconds> s" per task
+    rows = [line.split() for line in lines[header + 2:] if line.startswith("  ")]
+    assert lines[header + 1].split() == ["task", "state", "duration"]
+    states = {row[0]: row[1] for row in rows}
     # DEFAULT_ARGS asks for retries; `make run` switches them off, so the model whose tests fail
     # is final ("failed", not "up_for_retry") and everything downstream stops at once.
     assert states["platform_models.stg_platform__load_model_build"] == "failed"
