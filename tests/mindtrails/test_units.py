@@ -114,3 +114,15 @@ def test_active_data_key_refuses_names_that_are_paths():
         active_data.active_key("alpha", "../OA", dt.date(2024, 1, 2))
     assert active_data.active_key("alpha", "OA", dt.date(2024, 1, 2)) == \
         "active/mindtrails/alpha/OA/2024-01-02.csv"
+
+
+def test_another_keys_ciphertext_is_never_read_as_text(keys):
+    # OpenSSL's implicit rejection turns a wrong-key PKCS#1 v1.5 decryption into random bytes,
+    # now and then valid text ('' or one letter): every one of these must still be refused.
+    key, public = keys
+    _, other_public = rsa_fields.generate_key_pair(1024)
+    for n in range(200):
+        with pytest.raises(rsa_fields.DecryptError, match="cannot be decrypted with this key"):
+            rsa_fields.decrypt(key, rsa_fields.encrypt(other_public, str(n)))
+    for text in ["", "x", "42", "Zoë, 41 ✓"]:
+        assert rsa_fields.decrypt(key, rsa_fields.encrypt(public, text)) == text

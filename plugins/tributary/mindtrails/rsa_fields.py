@@ -53,15 +53,45 @@ class DecryptError(BadInput):
     """One field could not be decrypted (`decrypt_entry` keeps its ciphertext and flags it)."""
 
 
+#: PKCS#1 v1.5 encryption padding: 0x00 0x02, at least 8 non-zero random bytes, 0x00, message.
+_MIN_PADDING = 8
+
+
+def _unpad(key: rsa.RSAPrivateKey, raw: bytes) -> bytes | None:
+    """The message inside ``raw`` (RSA with ``key``, PKCS#1 v1.5), or None if it is not one.
+
+    Not `key.decrypt(raw, PKCS1v15())`: OpenSSL 3.2+ answers a ciphertext made with another key
+    with "implicit rejection", a made-up message of random bytes instead of an error, and a short
+    one of those (about 1 in 100) is valid text. A wrong key must be reported, so the padding is
+    checked here. No timing oracle matters: this decrypts stored exports, not requests.
+    """
+    numbers = key.private_numbers()
+    n = numbers.public_numbers.n
+    size = (n.bit_length() + 7) // 8
+    value = int.from_bytes(raw, "big")
+    if len(raw) != size or value >= n:
+        return None
+    # Chinese remainder theorem: two half-size exponentiations instead of one full one.
+    m1 = pow(value, numbers.dmp1, numbers.p)
+    m2 = pow(value, numbers.dmq1, numbers.q)
+    block = (m2 + numbers.q * ((numbers.iqmp * (m1 - m2)) % numbers.p)).to_bytes(size, "big")
+    end = block.find(b"\x00", 2)
+    if block[:2] != b"\x00\x02" or end < 2 + _MIN_PADDING:
+        return None
+    return block[end + 1:]
+
+
 def decrypt(key: rsa.RSAPrivateKey, ciphertext: str) -> str:
     try:
         raw = base64.b64decode(ciphertext, validate=True)
     except (binascii.Error, ValueError):
         raise DecryptError("not base64") from None
+    message = _unpad(key, raw)
+    if message is None:
+        raise DecryptError("cannot be decrypted with this key")
     try:
-        # PKCS#1 v1.5 decryption in cryptography raises ValueError on a wrong key or bad padding.
-        return key.decrypt(raw, padding.PKCS1v15()).decode()
-    except (ValueError, UnicodeDecodeError):
+        return message.decode()
+    except UnicodeDecodeError:
         raise DecryptError("cannot be decrypted with this key") from None
 
 
