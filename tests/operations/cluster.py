@@ -141,6 +141,10 @@ class AirflowCluster:
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
             "PYTHONUNBUFFERED": "1",
+            # The DAG files do not change while a test session runs: parse each once. Reparsing
+            # every 30 s (a subprocess per file) took most of a core from the rest of the suite
+            # for as long as the session's cluster stayed up.
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
         })
         if cfg.executor == "CeleryExecutor":
             env.update({
