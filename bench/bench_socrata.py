@@ -26,7 +26,7 @@ import uuid
 from tributary import warehouse
 
 from bench.harness import Figure, Result
-from include.standins.socrata_session import session
+from include.standins.socrata_session import standin_session
 
 #: Peak RSS of the probe itself (VmHWM); ru_maxrss would carry the parent's peak across exec.
 HWM = """
@@ -134,7 +134,7 @@ def run() -> Result:
     url = warehouse.warehouse_url()
     os.environ["WAREHOUSE_URL"] = url
     _prepare_table(url)
-    with session({"ours-0001": "id", "anch-0001": "id"}) as server:
+    with standin_session({"ours-0001": "id", "anch-0001": "id"}) as server:
         try:
             ours = _probe(OURS, TABLE, "ours-0001", f"bench-{uuid.uuid4().hex[:8]}", str(CHUNK))
             anchor = _probe(ANCHOR, TABLE, "anch-0001", str(CHUNK))

@@ -154,10 +154,9 @@ class Mark:
 def _mark() -> Mark:
     from tributary import warehouse  # noqa: PLC0415
 
+    # publish.run exists: `cli.prepare()` created the raw and publish tables before any step
     with warehouse.connect() as conn:
-        publish_run = 0
-        if conn.execute("select to_regclass('publish.run') is not null").fetchone()[0]:
-            publish_run = conn.execute("select coalesce(max(run_id), 0) from publish.run").fetchone()[0]
+        publish_run = conn.execute("select coalesce(max(run_id), 0) from publish.run").fetchone()[0]
     return Mark(dt.datetime.now(dt.UTC), publish_run)
 
 
@@ -178,8 +177,6 @@ def published_since(mark: Mark) -> list[Published]:
     from tributary import warehouse  # noqa: PLC0415
 
     with warehouse.connect() as conn:
-        if not conn.execute("select to_regclass('publish.run') is not null").fetchone()[0]:
-            return []
         rows = conn.execute(
             "select publication, coalesce(dataset_id, '-'), sum(rows_sent), "
             "string_agg(distinct status, ',') from publish.run where run_id > %s "

@@ -14,8 +14,7 @@ import os
 
 from tributary.socrata import publications, registry
 
-from include.standins.socrata_session import CONN_ENV
-from include.standins.socrata_session import session as standin_session
+from include.standins.socrata_session import CONN_ENV, standin_session
 
 THROUGH_DAG = "migration_top_flows"
 

@@ -54,7 +54,7 @@ def steps() -> int:
 
 
 def run(ctx) -> None:
-    from include.standins.socrata_session import session as standin_session  # noqa: PLC0415
+    from include.standins.socrata_session import standin_session  # noqa: PLC0415
 
     sample = _generator().generate(settings.LOCAL_DIR / "sample" / "traffic", START, DAYS)
     ctx.detail(f"sample data in {sample}")

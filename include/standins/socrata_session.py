@@ -1,6 +1,6 @@
 """A running local SODA server (`include/standins/socrata_server.py`) with a connection to it.
 
-`session()` starts the stand-in with freshly generated credentials and points the Airflow
+`standin_session()` starts the stand-in with freshly generated credentials and points the Airflow
 connection ``socrata_default`` at it (``AIRFLOW_CONN_SOCRATA_DEFAULT``), so the demo, tests and
 other domains' publish steps run against a real HTTP server without any setup.
 """
@@ -111,7 +111,7 @@ class SodaStandIn:
 
 
 @contextmanager
-def session(datasets: dict[str, str | dict[str, Any]] | None = None, *,
+def standin_session(datasets: dict[str, str | dict[str, Any]] | None = None, *,
             response_shape: str = "legacy", set_env: bool = True) -> Iterator[SodaStandIn]:
     """Start the stand-in and, with ``set_env``, point ``socrata_default`` at it for the
     duration; credentials are generated per session. ``datasets``: ``{id: row_identifier}``, or

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import pytest
 from tributary import warehouse
 
-from include.standins.socrata_session import CONN_ENV, SodaStandIn, session
+from include.standins.socrata_session import CONN_ENV, SodaStandIn, standin_session
 
 
 @pytest.fixture(scope="module")
 def soda_server() -> Iterator[SodaStandIn]:
-    with session(set_env=False) as server:
+    with standin_session(set_env=False) as server:
         yield server
 
 

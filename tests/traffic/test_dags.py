@@ -15,7 +15,7 @@ from tributary.socrata.soda import csv_text
 from tributary.traffic import pipeline
 from tributary.traffic.pipeline import portal_datasets
 
-from include.standins.socrata_session import session as standin_session
+from include.standins.socrata_session import standin_session
 from tests.traffic.helpers import WT_ROWS_PER_DAY, catalog, count, day, land_bluetooth, window
 
 pytestmark = pytest.mark.slow
